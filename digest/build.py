@@ -1,0 +1,80 @@
+"""The pipeline, read top to bottom: read → parse → merge → render → write."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.config import Config
+from digest.errors import Diagnostic, DigestError
+from digest.model import DigestFile
+from digest.parse import parse_file
+from digest.render import render_site
+from digest.site import Site, build_site
+from digest.write import write_site
+
+CONTENT_SUFFIXES = (".md", ".txt")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """Everything read from the content folder, before anything is written."""
+
+    site: Site
+    files: int
+    """Input files read (those that were not digests included)."""
+    diagnostics: list[Diagnostic]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    loaded: Loaded
+    pages: int
+    output: Path
+    seconds: float
+
+
+def load(config: Config, content: Path | None = None) -> Loaded:
+    """Read, parse and merge every input file under the content folder."""
+    content = content or config.content
+    if not content.is_dir():
+        raise DigestError(f"content folder {content} does not exist\n  hint: create it, or name another with --source")
+    digests: list[DigestFile] = []
+    diagnostics: list[Diagnostic] = []
+    files = input_files(content)
+    for file in files:
+        digest, found = parse_file(_display(file, config.root), file.relative_to(content).as_posix(), file.read_bytes())
+        diagnostics.extend(found)
+        if digest is not None:
+            digests.append(digest)
+    site, merged = build_site(digests, config.page_size)
+    return Loaded(site, len(files), diagnostics + merged)
+
+
+def build(config: Config, content: Path | None = None, output: Path | None = None) -> BuildResult:
+    """Build the whole site into the output folder."""
+    started = time.perf_counter()
+    loaded = load(config, content)
+    output = output or config.output
+    protected = [config.root, content or config.content, config.templates, Path.cwd()]
+    pages = write_site(output, render_site(loaded.site, config), protected)
+    return BuildResult(loaded, pages, output, time.perf_counter() - started)
+
+
+def input_files(content: Path) -> list[Path]:
+    """Digest files under `content`, in a stable order; hidden files and folders are skipped."""
+    found = []
+    for folder, subfolders, names in os.walk(content):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found.extend(Path(folder, n) for n in sorted(names) if n.endswith(CONTENT_SUFFIXES) and not n.startswith("."))
+    return sorted(found, key=lambda p: p.relative_to(content).as_posix())
+
+
+def _display(file: Path, root: Path) -> str:
+    """How diagnostics and appearances name a file: relative to the site folder when inside it."""
+    try:
+        return Path(os.path.abspath(file)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return file.as_posix()

@@ -1,0 +1,41 @@
+"""Errors and located diagnostics.
+
+Input problems never raise: the parser reports them as `Diagnostic` values and goes on, so that
+one bad file never hides the problems of another, nor the papers of the good ones. `DigestError`
+is for what stops a command as a whole (a broken site.toml, an output folder we must not touch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+class DigestError(Exception):
+    """A problem that stops the command; its message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One located problem in an input file."""
+
+    path: str
+    """The file, as the user named it (relative to the working folder where possible)."""
+    line: int
+    """1-based line number; 0 when the problem concerns the whole file."""
+    col: int
+    """1-based column; 1 when the problem concerns the whole line."""
+    severity: Severity
+    message: str
+    """What is wrong, in one sentence."""
+    hint: str
+    """What to do about it."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}\n  hint: {self.hint}"
+
+
+def count(diagnostics: list[Diagnostic], severity: Severity) -> int:
+    return sum(1 for d in diagnostics if d.severity == severity)

@@ -1,0 +1,350 @@
+"""Format A: the daily arXiv digest (`# 摘要` table, then `# 详细` detail blocks).
+
+Two steps. `tokenize` knows the syntax: table rows and detail blocks, each field with its line.
+`convert` knows the meaning: IDs, versions, announce markers, truncation, and how table and
+blocks must agree. See FORMATS.md ("Format A") for the layout this follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TypeVar
+
+from digest.model import Record
+from digest.parse.source import SourceText
+from digest.parse.text import (
+    arxiv_id_from_url,
+    clean,
+    has_cjk,
+    is_web_url,
+    looks_truncated,
+    normalise_title,
+    split_arxiv_id,
+)
+
+# A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
+# final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
+_ROW = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>https?://[^\s)]*)\)(?P<rest>.*)$")
+_ROW_ANY_LINK = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>[^\s)]*)\)(?P<rest>.*)$")
+_TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
+_BLOCK_HEADER = re.compile(r"^\[\^(?P<ref>\d+)\]:[ \t]?(?P<rest>.*)$")
+_HEADING = re.compile(r"^#{1,6}(\s|$)")
+_DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
+_LINK_LINE = re.compile(r"^\[(?P<text>[^\]]*)\]\((?P<url>[^)]*)\)$")
+
+# `Title. (arXiv:2310.00212v1 [cs.LG] UPDATED)`: the old feed's title line.
+_OLD_TITLE_LINE = re.compile(
+    r"^(?P<title>.*?)\s*\(arXiv:\s*(?P<id>[^\s\[\]()]+)\s*\[(?P<category>[^\]]*)\]\s*(?P<mark>[A-Za-z][A-Za-z ]*?)?\s*\)$"
+)
+# `arXiv:2402.01274v1 Announce Type: new  Abstract: ` opening the new feed's abstracts.
+_ANNOUNCE_PREFIX = re.compile(
+    r"^arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE
+)
+# A `(arXiv:… [cat] …)` suffix copied into a Chinese title, in ASCII or full-width brackets.
+_ZH_TITLE_SUFFIX = re.compile(r"\s*[(（]\s*arXiv\s*[:：][^()（）]*[)）]\s*$", re.IGNORECASE)
+
+_Item = TypeVar("_Item", "TableRow", "Block")
+
+# Fields after the URL line: four since the summaries appeared, two in the oldest files.
+_FULL_LAYOUT = 4
+_OLDEST_LAYOUT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    line: int
+    ref: int
+    title: str
+    url: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A `[^N]:` detail block: the Chinese title on the header line, then one field a slot."""
+
+    line: int
+    ref: int
+    title_zh: str
+    fields: tuple[Field, ...]
+    by_paragraph: bool
+    """True when the block did not keep the one-line-per-field layout and was read by paragraph."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    rows: tuple[TableRow, ...]
+    blocks: tuple[Block, ...]
+
+
+def parse_arxiv(source: SourceText) -> list[Record]:
+    """Records of a daily digest, one per paper, with problems reported on `source`."""
+    return convert(source, tokenize(source))
+
+
+# --- step 1: syntax ---------------------------------------------------------------------------
+
+
+def tokenize(source: SourceText) -> Tokens:
+    rows: list[TableRow] = []
+    blocks: list[Block] = []
+    lines = source.lines
+    index = source.body_start
+    in_details = False
+    while index < len(lines):
+        text = lines[index]
+        number = index + 1
+        header = _BLOCK_HEADER.match(text)
+        if header:
+            end = _block_end(lines, index + 1)
+            blocks.append(_block(source, number, int(header["ref"]), header["rest"], lines[index + 1 : end]))
+            index = end
+            continue
+        if _DETAILS_HEADING.match(text):
+            in_details = True
+        elif text.startswith("|") and not in_details:
+            row = _row(source, number, text)
+            if row is not None:
+                rows.append(row)
+        elif text.strip() and not _HEADING.match(text):
+            source.warning(number, "line is neither a table row nor part of a detail block; ignored",
+                           "put paper rows in the '# 摘要' table and details in '[^N]:' blocks")
+        index += 1
+    return Tokens(tuple(rows), tuple(blocks))
+
+
+def _row(source: SourceText, number: int, text: str) -> TableRow | None:
+    if _TABLE_HEADER.match(text) or _TABLE_RULE.match(text):
+        return None
+    match = _ROW.match(text) or _ROW_ANY_LINK.match(text)
+    if not match:
+        source.error(number, "table row cannot be read",
+                     "write rows as '| [^N] | [Title](https://arxiv.org/abs/ID) | summary |'")
+        return None
+    summary = match["rest"].strip()
+    summary = summary.removeprefix("|").removesuffix("|")
+    return TableRow(number, int(match["ref"]), clean(match["title"]), match["url"], clean(summary))
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """Index of the line after a block: the next `[^N]:` header, a heading, or the end."""
+    index = start
+    while index < len(lines) and not _BLOCK_HEADER.match(lines[index]) and not _HEADING.match(lines[index]):
+        index += 1
+    return index
+
+
+def _block(source: SourceText, number: int, ref: int, title_zh: str, body: list[str]) -> Block:
+    """Fields sit on every second line, separated by empty lines; an empty field is a line of
+    spaces, and a line of spaces where a separator belongs ends the block."""
+    fields: list[Field] = []
+    regular = True
+    position = 0
+    while position < len(body):
+        separator = body[position]
+        if separator != "":
+            regular = not separator.strip() and not any(line.strip() for line in body[position:])
+            break
+        if position + 1 < len(body):
+            fields.append(Field(number + position + 2, clean(body[position + 1])))
+        position += 2
+    if not regular:
+        fields = _paragraphs(number, body)
+        source.warning(number, f"detail block [^{ref}] does not keep one field a line between empty lines; "
+                       "fields were read by paragraph",
+                       "put each field on one line indented by four spaces, with an empty line between fields")
+    return Block(number, ref, clean(title_zh), tuple(fields), by_paragraph=not regular)
+
+
+def _paragraphs(number: int, body: list[str]) -> list[Field]:
+    fields: list[Field] = []
+    current: list[str] = []
+    start = 0
+    for offset, line in enumerate([*body, ""]):
+        if line.strip():
+            if not current:
+                start = number + offset + 1
+            current.append(line.strip())
+        elif current:
+            fields.append(Field(start, clean(" ".join(current))))
+            current = []
+    return fields
+
+
+# --- step 2: meaning --------------------------------------------------------------------------
+
+
+def convert(source: SourceText, tokens: Tokens) -> list[Record]:
+    rows = _unique(source, tokens.rows, "table row")
+    blocks = _unique(source, tokens.blocks, "detail block")
+    records: list[Record] = []
+    for ref in sorted(rows.keys() | blocks.keys()):
+        row, block = rows.get(ref), blocks.get(ref)
+        if block is None:
+            assert row is not None
+            source.error(row.line, f"table row [^{ref}] has no detail block",
+                         f"add a '[^{ref}]:' block under '# 详细'; the paper is published from its row alone")
+            records.append(_record_from_row(source, row))
+            continue
+        if row is None:
+            source.warning(block.line, f"detail block [^{ref}] has no row in the table",
+                           f"add a '| [^{ref}] | [Title](URL) | summary |' row to the '# 摘要' table")
+        records.append(_record(source, block, row))
+    return records
+
+
+def _unique(source: SourceText, items: tuple[_Item, ...], what: str) -> dict[int, _Item]:
+    found: dict[int, _Item] = {}
+    for item in items:
+        if item.ref in found:
+            source.error(item.line, f"duplicate {what} [^{item.ref}] (first at line {found[item.ref].line})",
+                         "give every paper its own number; this one is ignored")
+            continue
+        found[item.ref] = item
+    return found
+
+
+def _record_from_row(source: SourceText, row: TableRow) -> Record:
+    arxiv = arxiv_id_from_url(row.url)
+    title, _, _, _ = _title_line(row.title)
+    return Record(
+        source=source.path, line=row.line, format="arxiv", ref=row.ref, title=title,
+        arxiv_id=arxiv[0] if arxiv else "", version=arxiv[1] if arxiv else None,
+        url=_web_url(source, row.line, row.url), summary_zh=row.summary,
+    )
+
+
+def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
+    fields = list(block.fields)
+    url_at = next((i for i, f in enumerate(fields[:3]) if _link(f.text) is not None), None)
+    if url_at is None:
+        source.error(block.line, f"detail block [^{block.ref}] has no URL line",
+                     'add the link after the title line, as "    [URL](URL)"')
+        url_field, head, rest = None, fields[:1], fields[1:]
+    else:
+        url_field, head, rest = fields[url_at], fields[:url_at], fields[url_at + 1 :]
+    title_line = " ".join(f.text for f in head if f.text)
+    title, title_id, category, mark = _title_line(title_line)
+    summary_zh, summary_en, abstract_zh, raw_abstract = _body_fields(source, block, rest)
+
+    abstract_en, prefix_id, announce_type = _announce_prefix(raw_abstract)
+    url = _link(url_field.text) if url_field else None
+    url = _web_url(source, url_field.line, url) if url_field and url else ""
+    arxiv_id, version = _identify(source, block, title_id, prefix_id, arxiv_id_from_url(url) if url else None)
+
+    if row is not None:
+        _compare(source, block, row, title, arxiv_id, summary_zh)
+        title = title or row.title
+        summary_zh = summary_zh or row.summary
+        url = url or _web_url(source, row.line, row.url)
+        if not arxiv_id and (from_row := arxiv_id_from_url(row.url)):
+            arxiv_id, version = from_row[0], version or from_row[1]
+    if not title:
+        source.error(block.line, f"detail block [^{block.ref}] has no English title",
+                     "put the title line first in the block, as '    Title. (arXiv:ID [cat])'")
+    return Record(
+        source=source.path, line=block.line, format="arxiv", ref=block.ref, title=title,
+        title_zh=_ZH_TITLE_SUFFIX.sub("", block.title_zh), arxiv_id=arxiv_id, version=version,
+        category=category, announce=mark or announce_type, url=url,
+        abstract_en=abstract_en, abstract_truncated=bool(raw_abstract) and looks_truncated(raw_abstract),
+        abstract_zh=abstract_zh, summary_zh=summary_zh, summary_en=summary_en,
+    )
+
+
+def _body_fields(source: SourceText, block: Block, rest: list[Field]) -> tuple[str, str, str, str]:
+    """(Chinese summary, English summary, Chinese abstract, English abstract) from the fields
+    after the URL line."""
+    texts = [f.text for f in rest]
+    while len(texts) > _FULL_LAYOUT and not texts[-1]:
+        texts.pop()
+    if len(texts) == _FULL_LAYOUT:
+        return texts[0], texts[1], texts[2], texts[3]
+    if len(texts) == _OLDEST_LAYOUT:
+        return "", "", texts[0], texts[1]
+    source.warning(block.line, f"detail block [^{block.ref}] has {len(texts)} fields after the URL line; "
+                   "expected 4 (summary, English summary, Chinese abstract, English abstract) or 2; "
+                   "fields were assigned by language",
+                   "check the block against its neighbours; empty fields are lines of four spaces")
+    chinese = [t for t in texts if t and has_cjk(t)]
+    english = [t for t in texts if t and not has_cjk(t)]
+    abstract_en = english.pop() if english else ""
+    abstract_zh = chinese.pop() if chinese else ""
+    return " ".join(chinese), " ".join(english), abstract_zh, abstract_en
+
+
+def _title_line(text: str) -> tuple[str, tuple[str, int | None] | None, str, str]:
+    """(title, (id, version) or None, category, UPDATED/CROSS LISTED marker) of a TITLE_LINE."""
+    match = _OLD_TITLE_LINE.match(text)
+    if not match:
+        return text, None, "", ""
+    title = match["title"]
+    if title.endswith("."):  # the old feed added this full stop (`?.`, `!.`)
+        title = title[:-1].rstrip()
+    return title, split_arxiv_id(match["id"]), match["category"].strip(), (match["mark"] or "").strip().upper()
+
+
+def _announce_prefix(abstract: str) -> tuple[str, tuple[str, int | None] | None, str]:
+    match = _ANNOUNCE_PREFIX.match(abstract)
+    if not match:
+        return abstract, None, ""
+    return abstract[match.end() :].strip(), split_arxiv_id(match["id"]), match["type"].lower()
+
+
+def _identify(
+    source: SourceText,
+    block: Block,
+    *candidates: tuple[str, int | None] | None,
+) -> tuple[str, int | None]:
+    """The arXiv ID and version from the title line, the abstract prefix, then the URL."""
+    found = [c for c in candidates if c is not None]
+    if not found:
+        source.error(block.line, f"detail block [^{block.ref}] has no arXiv ID",
+                     "link the paper as '[https://arxiv.org/abs/ID](https://arxiv.org/abs/ID)'")
+        return "", None
+    arxiv_id = found[0][0]
+    if any(other != arxiv_id for other, _ in found):
+        source.warning(block.line, f"detail block [^{block.ref}] names different arXiv IDs: "
+                       + ", ".join(sorted({c[0] for c in found})),
+                       f"make the title line, abstract and URL agree; {arxiv_id} is used")
+    version = next((v for i, v in found if i == arxiv_id and v is not None), None)
+    return arxiv_id, version
+
+
+def _compare(source: SourceText, block: Block, row: TableRow, title: str, arxiv_id: str, summary: str) -> None:
+    row_title, _, _, _ = _title_line(row.title)
+    row_id = arxiv_id_from_url(row.url)
+    problems = []
+    if title and normalise_title(row_title) != normalise_title(title):
+        problems.append("title")
+    if arxiv_id and row_id and row_id[0] != arxiv_id:
+        problems.append("arXiv ID")
+    if summary and row.summary and clean(row.summary) != summary:
+        problems.append("summary")
+    if problems:
+        source.warning(row.line, f"table row [^{row.ref}] and its detail block (line {block.line}) "
+                       f"disagree on the {' and '.join(problems)}",
+                       "make the row repeat the block; the block's text is published")
+
+
+def _link(text: str) -> str | None:
+    """The target of a `[URL](URL)` line, or a bare URL; None when the line is neither."""
+    match = _LINK_LINE.match(text)
+    if match:
+        return match["url"].strip()
+    return text if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", text) else None
+
+
+def _web_url(source: SourceText, line: int, url: str) -> str:
+    if is_web_url(url):
+        return url
+    source.warning(line, f"link '{url[:80]}' is not an http(s) address; it is not published",
+                   "link papers with https:// addresses only")
+    return ""

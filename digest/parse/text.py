@@ -1,0 +1,82 @@
+"""Cleaning of text fields and recognition of arXiv identifiers, shared by both formats."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+# Control characters other than tab and newline cannot appear in an HTML page; U+200B (zero
+# width space) is noise the upstream translator leaves in fields.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
+
+# New-style IDs (`2310.00212`, since 2007) and old-style ones (`math/0601001`, `math.AG/0601001`).
+ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
+_ARXIV_ID_VERSION = re.compile(rf"(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?")
+_ARXIV_URL = re.compile(
+    rf"^https?://(?:www\.|rss\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?(?:\.pdf)?/?$"
+)
+
+# Characters that end a sentence; an abstract cut upstream usually ends elsewhere.
+_SENTENCE_END = tuple(".!?。！？)）\"'”’")
+
+# Upstream cut English abstracts at this many characters, then folded newlines (which can
+# shorten the text by a few characters).
+TRUNCATION_LIMIT = 1000
+_TRUNCATION_SLACK = 10
+
+
+def clean(text: str) -> str:
+    """Drop invisible characters and surrounding whitespace from a field."""
+    return _INVISIBLE.sub("", text).strip()
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """`2310.00212v2` → (`2310.00212`, 2); None when the whole text is not an arXiv ID."""
+    match = _ARXIV_ID_VERSION.fullmatch(text.strip())
+    if not match:
+        return None
+    version = match["version"]
+    return match["id"], int(version) if version else None
+
+
+def arxiv_id_from_url(url: str) -> tuple[str, int | None] | None:
+    """The ID in an arXiv abstract or PDF link (http, https, or the 2024 `rss.arxiv.org` form)."""
+    match = _ARXIV_URL.match(url.strip())
+    if not match:
+        return None
+    version = match["version"]
+    return match["id"], int(version) if version else None
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: the only links content may carry."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+
+
+def looks_truncated(raw_abstract: str) -> bool:
+    """Whether an English abstract from a daily digest was cut at the upstream limit.
+
+    Measured on the raw field (with any announce prefix, which counted toward the limit):
+    a field of the full limit, or one within a few characters of it that stops mid-sentence.
+    """
+    text = raw_abstract.rstrip("\n")
+    if len(text) >= TRUNCATION_LIMIT:
+        return True
+    near_limit = len(text) >= TRUNCATION_LIMIT - _TRUNCATION_SLACK
+    return near_limit and not text.rstrip().endswith(_SENTENCE_END)
+
+
+def normalise_title(title: str) -> str:
+    """The key that matches one paper's titles across sources: NFKC, case-folded, and with
+    punctuation, symbols and spaces dropped."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)

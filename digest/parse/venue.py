@@ -1,0 +1,151 @@
+"""Format B: the venue collection (`# Papers about TOPIC in VENUE YEAR`, one `##` per paper).
+
+`tokenize` knows the syntax: the H1, and for each H2 its labelled fields with their lines.
+`convert` knows the meaning: kind, authors, which fields are missing. See FORMATS.md
+("Format B").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from digest.model import Record
+from digest.parse.source import SourceText
+from digest.parse.text import clean, is_web_url
+
+# The topic may itself contain " in ": the venue follows the last one.
+H1 = re.compile(r"^#\s+Papers about\s+(?P<topic>.+)\s+in\s+(?P<venue>\S.*?)\s+(?P<year>\d{4})\s*$", re.IGNORECASE)
+_ANY_H1 = re.compile(r"^#(\s|$)")
+_H2 = re.compile(r"^##(\s|$)")
+# The kind sits in `<sup>` with a malformed closing tag (`<sup>poster<sup>`) or a correct one.
+_KIND = re.compile(r"\s*<sup>\s*(?P<kind>[^<>]*?)\s*</?sup>\s*$", re.IGNORECASE)
+_LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
+_LINK = re.compile(r"^\[(?P<text>[^\]]*)\]\((?P<url>[^)]*)\)$")
+
+LABELS = ("authors", "link", "abstract", "摘要")
+
+
+@dataclass(slots=True)
+class Entry:
+    """One `##` paper: the heading and its labelled fields, each as (line, lines of text)."""
+
+    line: int
+    heading: str
+    fields: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VenueHeader:
+    topic: str
+    venue: str
+    year: int
+
+
+def parse_venue(source: SourceText) -> tuple[VenueHeader | None, list[Record], int]:
+    """(what the H1 says, the records, the H1's line or 0)."""
+    header, header_line, entries = tokenize(source)
+    return header, convert(source, entries, header), header_line
+
+
+# --- step 1: syntax ---------------------------------------------------------------------------
+
+
+def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
+    header: VenueHeader | None = None
+    header_line = 0
+    entries: list[Entry] = []
+    current_label = ""
+    for index in range(source.body_start, len(source.lines)):
+        text = source.lines[index].rstrip()
+        number = index + 1
+        if _H2.match(text):
+            entries.append(Entry(number, text[2:].strip()))
+            current_label = ""
+            continue
+        if _ANY_H1.match(text):
+            match = H1.match(text)
+            if match and header is None:
+                header = VenueHeader(clean(match["topic"]), clean(match["venue"]), int(match["year"]))
+                header_line = number
+            else:
+                source.warning(number, "heading is not '# Papers about TOPIC in VENUE YEAR'; ignored",
+                               "give the file one such heading, or set venue, year and topic in front matter")
+            continue
+        label = _LABEL.match(text)
+        if label and entries:
+            current_label = label["label"].lower()
+            entry = entries[-1]
+            if current_label in entry.fields:
+                source.warning(number, f"'{label['label']}:' appears twice in this paper; the second is added "
+                               "to the first", "give each paper one field of each label")
+                entry.fields[current_label][1].append(label["rest"])
+            else:
+                entry.fields[current_label] = (number, [label["rest"]])
+        elif entries and current_label:
+            entries[-1].fields[current_label][1].append(text)
+        elif text.strip():
+            where = "before the first '##' paper" if not entries else "before the paper's first label"
+            source.warning(number, f"text {where} is not part of any field; ignored",
+                           "start each paper with '## Title' and label its fields 'Authors:', 'Link:', "
+                           "'Abstract:' and '摘要:'")
+    return header, header_line, entries
+
+
+# --- step 2: meaning --------------------------------------------------------------------------
+
+
+def convert(source: SourceText, entries: list[Entry], header: VenueHeader | None) -> list[Record]:
+    records = []
+    for position, entry in enumerate(entries, start=1):
+        kind_match = _KIND.search(entry.heading)
+        title = clean(entry.heading[: kind_match.start()] if kind_match else entry.heading)
+        kind = clean(kind_match["kind"]).lower() if kind_match else ""
+        missing = [label for label in LABELS if label not in entry.fields]
+        if missing:
+            names = ", ".join(f"'{m.capitalize() if m != '摘要' else m}:'" for m in missing)
+            source.warning(entry.line, f"paper '{title[:60]}' has no {names}",
+                           "add the missing field under the paper's heading; the paper is published without it")
+        if not title:
+            source.error(entry.line, "paper heading has no title", "write the title after '## '")
+        url = _url(source, entry)
+        authors = tuple(a for a in (clean(name) for name in _text(entry, "authors").split(",")) if a)
+        records.append(
+            Record(
+                source=source.path, line=entry.line, format="venue", ref=position, title=title, url=url,
+                authors=authors, kind=kind,
+                venue=header.venue if header else "", year=header.year if header else None,
+                topic=header.topic if header else "",
+                abstract_en=_text(entry, "abstract"), abstract_zh=_text(entry, "摘要"),
+            )
+        )
+    return records
+
+
+def _text(entry: Entry, label: str) -> str:
+    """A field's lines as text: lines joined by spaces, paragraphs by an empty line."""
+    if label not in entry.fields:
+        return ""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in [*entry.fields[label][1], ""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(clean(" ".join(current)))
+            current = []
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _url(source: SourceText, entry: Entry) -> str:
+    text = _text(entry, "link")
+    if not text:
+        return ""
+    match = _LINK.match(text)
+    url = match["url"].strip() if match else text
+    if is_web_url(url):
+        return url
+    line = entry.fields["link"][0]
+    source.warning(line, f"link '{url[:80]}' is not an http(s) address; it is not published",
+                   "write the link as '[https://…](https://…)'")
+    return ""

@@ -1,0 +1,141 @@
+"""The site → (output path, bytes) for every page and asset.
+
+Pure: reads templates, writes nothing. The Jinja environment escapes everything
+(autoescape) and fails on any name a template gets wrong (StrictUndefined). Templates get
+prepared values and the relative prefix `root` back to the output folder, so every link they
+write is relative and names a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from digest import __version__, urls
+from digest.config import Config
+from digest.model import Collection, DigestFile, Paper, Record
+from digest.site import Site
+
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+_ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
+
+
+def builtin_templates() -> Path:
+    """The theme that ships with the package: inside the installed wheel, or the repository's
+    own `templates/` when running from a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_folders(config: Config) -> list[Path]:
+    """The site's own templates first (overrides by name), then the built-in theme."""
+    folders = [config.templates, builtin_templates()]
+    unique = [f for i, f in enumerate(folders) if f.is_dir() and f.resolve() not in {g.resolve() for g in folders[:i]}]
+    return unique
+
+
+def environment(config: Config) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in template_folders(config)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["text"] = mark_chinese
+    env.filters["paragraphs"] = paragraphs
+    env.globals.update(
+        site=config, version=__version__, arxiv_abs=urls.arxiv_abs, arxiv_pdf=urls.arxiv_pdf, links=urls,
+    )
+    return env
+
+
+def mark_chinese(text: str) -> Markup:
+    """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
+    English field (a title, an author list) still tells browsers which glyphs are Chinese."""
+    out: list[str] = []
+    position = 0
+    for match in _CJK_RUN.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        out.append(Markup('<span lang="zh-Hans">%s</span>') % match.group())
+        position = match.end()
+    out.append(escape(text[position:]))
+    return Markup("".join(out))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """Where a paper is listed, as its page shows it."""
+
+    record: Record
+    digest: DigestFile
+    page: str
+
+
+def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
+    env = environment(config)
+    digests = {d.source: d for d in site.digests}
+
+    def page(template: str, path: str, **context: Any) -> tuple[str, bytes]:
+        html = env.get_template(template).render(page=path, root=urls.root_of(path), **context)
+        return path, html.encode("utf-8")
+
+    yield page("home.html", urls.HOME, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])
+    for paper in site.papers:
+        appearances = [Appearance(r, digests[r.source], site.digest_pages[r.source]) for r in paper.appearances]
+        yield page("paper.html", paper.page, paper=paper, appearances=appearances)
+    for digest in site.digests:
+        rows = [(record, site.paper_of[(record.source, record.line)]) for record in digest.records]
+        yield page("digest.html", site.digest_pages[digest.source], digest=digest, rows=rows)
+    for collection in (site.all_papers, *site.venues, *site.categories, *site.dates):
+        sources = [(digests[source], site.digest_pages[source]) for source in collection.digests]
+        yield from _collection_pages(page, collection, sources)
+    yield page("listing.html", urls.VENUES, kind="venue", collections=site.venues, site_view=site)
+    yield page("listing.html", urls.CATEGORIES, kind="category", collections=site.categories, site_view=site)
+    yield page("listing.html", urls.DATES, kind="date", collections=site.dates, site_view=site)
+    yield page("digests.html", urls.DIGESTS, digests=site.digests, site_view=site)
+    yield from _assets(config)
+
+
+def _collection_pages(
+    page: Any, collection: Collection, sources: list[tuple[DigestFile, str]]
+) -> Iterator[tuple[str, bytes]]:
+    size = -(-len(collection.papers) // len(collection.pages)) if collection.papers else 1
+    for number, path in enumerate(collection.pages, start=1):
+        members = collection.papers[(number - 1) * size : number * size]
+        groups = [(kind, list(papers)) for kind, papers in groupby(members, key=lambda p: p.kind)]
+        yield page(
+            "collection.html", path, collection=collection, papers=members, groups=groups,
+            number=number, kind_counts=_kind_counts(collection), sources=sources,
+        )
+
+
+def _kind_counts(collection: Collection) -> list[tuple[str, int]]:
+    if collection.kind != "venue":
+        return []
+    return [(kind, len(list(papers))) for kind, papers in groupby(collection.papers, key=lambda p: p.kind)]
+
+
+def _assets(config: Config) -> Iterator[tuple[str, bytes]]:
+    """Files under `assets/` of the template folders, the site's own first."""
+    seen: set[str] = set()
+    for folder in template_folders(config):
+        assets = folder / "assets"
+        if not assets.is_dir():
+            continue
+        for file in sorted(assets.rglob("*")):
+            name = "assets/" + file.relative_to(assets).as_posix()
+            if file.is_file() and file.suffix in _ASSET_SUFFIXES and name not in seen:
+                seen.add(name)
+                yield name, file.read_bytes()

@@ -1,0 +1,103 @@
+"""Output paths and page-relative links: the only module that knows the shape of the site.
+
+Every output path is relative to the output folder, uses `/`, and ends in a file name. Parts
+that come from content (IDs, channels, venues, topics, dates) pass through `slug`, so no value
+can climb out of the output folder, name a device, or grow past what file systems accept; the
+`Paths` registry keeps two different things from landing on one file (case-insensitively, for
+the file systems that fold case).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+HOME = "index.html"
+ALL_PAPERS = "papers.html"
+VENUES = "venues.html"
+CATEGORIES = "categories.html"
+DATES = "dates.html"
+DIGESTS = "digests.html"
+STYLESHEET = "assets/style.css"
+
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+_REPEATS = re.compile(r"([._-])[._-]+")
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+MAX_SLUG = 80
+
+
+def slug(value: str) -> str:
+    """A file-name-safe form of `value`: lower-case ASCII letters, digits, `.`, `-` and `_`.
+
+    Values that lose characters on the way (non-ASCII text, over-long names) get a short hash
+    of the original, so that different values stay different.
+    """
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    text = _REPEATS.sub(r"\1", _UNSAFE.sub("-", folded)).strip("._-")
+    lost = any(ch.isalnum() and not ch.isascii() for ch in folded)
+    if lost or not text or len(text) > MAX_SLUG:
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        text = f"{text[: MAX_SLUG - 9].rstrip('._-')}-{digest}".lstrip("-")
+    if text.split(".")[0] in _WINDOWS_DEVICES:
+        text = f"{text}-"
+    return text
+
+
+class Paths:
+    """Hands out output paths, one per (kind, key), never the same file twice."""
+
+    def __init__(self) -> None:
+        self._owner: dict[str, tuple[str, str]] = {}
+
+    def claim(self, kind: str, key: str, folder: str, name: str) -> str:
+        """`folder/name.html`, or `folder/name-2.html` … when another key holds that name."""
+        stem = f"{folder}/{name}" if folder else name
+        candidate, number = f"{stem}.html", 1
+        while (owner := self._owner.get(candidate.casefold())) is not None and owner != (kind, key):
+            number += 1
+            candidate = f"{stem}-{number}.html"
+        self._owner[candidate.casefold()] = (kind, key)
+        return candidate
+
+    def paginate(self, kind: str, key: str, first: str, count: int) -> tuple[str, ...]:
+        """`first`, then `first-p2.html` … for a collection that spans `count` pages."""
+        stem = first.removesuffix(".html")
+        folder, _, name = stem.rpartition("/")
+        extra = (self.claim(kind, f"{key}\x00{n}", folder, f"{name}-p{n}") for n in range(2, count + 1))
+        return (first, *extra)
+
+
+def paper_path(paths: Paths, paper_id: str) -> str:
+    return paths.claim("paper", paper_id, "papers", slug(paper_id.replace("/", "-")))
+
+
+def digest_path(paths: Paths, content_path: str) -> str:
+    """The digest page mirrors the input file's place under the content folder."""
+    parts = PurePosixPath(content_path).with_suffix("").parts
+    folder = "/".join(["digests", *(slug(part) for part in parts[:-1])])
+    return paths.claim("digest", content_path, folder, slug(parts[-1]) if parts else "digest")
+
+
+def collection_path(paths: Paths, kind: str, key: str) -> str:
+    folder = {"venue": "venues", "category": "categories", "date": "dates"}[kind]
+    return paths.claim(kind, key, folder, slug(key))
+
+
+def root_of(page: str) -> str:
+    """The relative prefix from `page` back to the output folder (`''`, `'../'`, …)."""
+    return "../" * page.count("/")
+
+
+def relative(from_page: str, to_page: str) -> str:
+    """A link from one output page to another; always relative, always naming a file."""
+    return root_of(from_page) + to_page
+
+
+def arxiv_abs(arxiv_id: str) -> str:
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_pdf(arxiv_id: str, version: int | None) -> str:
+    return f"https://arxiv.org/pdf/{arxiv_id}" + (f"v{version}" if version else "")

@@ -1,0 +1,79 @@
+"""The only module that writes to disk.
+
+The site is written into a staging folder beside the output folder and swapped in when it is
+complete, so a failed or interrupted build leaves the previous site as it was. Output paths
+come from `urls`, but are checked again here: nothing is written outside the staging folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from digest.errors import DigestError
+
+# A file in the output folder that says digest made it, so that we only ever replace our own.
+MARKER = ".digest-site"
+
+
+def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iterable[Path]) -> int:
+    """Write every (path, bytes) into `output`, replacing what was there; return the file count."""
+    output = output.resolve()
+    _check_output(output, [p.resolve() for p in protected])
+    _remove_leftovers(output)
+    staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
+    staging.mkdir(parents=True)
+    count = 0
+    try:
+        for path, data in files:
+            target = staging.joinpath(*_safe_parts(path))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+        (staging / MARKER).write_text("This folder is written by `digest build`; it is replaced on every build.\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, output)
+    return count
+
+
+def _safe_parts(path: str) -> tuple[str, ...]:
+    parts = PurePosixPath(path).parts
+    if not parts or PurePosixPath(path).is_absolute() or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        raise ValueError(f"refusing to write outside the output folder: {path!r}")
+    return parts
+
+
+def _check_output(output: Path, protected: list[Path]) -> None:
+    for path in protected:
+        if output == path or output in path.parents:
+            raise DigestError(
+                f"the output folder {output} contains {path}; building there would replace it\n"
+                "  hint: choose another output folder, e.g. 'public'"
+            )
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
+        raise DigestError(
+            f"{output} exists and was not made by digest; it is left as it is\n"
+            "  hint: remove it, or choose another output folder with --output"
+        )
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Staging and old folders of builds that were killed before they could clean up."""
+    for leftover in output.parent.glob(f".{output.name}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in output.parent.glob(f".{output.name}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap(staging: Path, output: Path) -> None:
+    if not output.exists():
+        staging.rename(output)
+        return
+    old = output.parent / f".{output.name}.old-{os.getpid()}"
+    output.rename(old)
+    staging.rename(output)
+    shutil.rmtree(old, ignore_errors=True)
