@@ -25,14 +25,14 @@ from digest.parse.text import (
 
 # A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
 # final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
-_ROW = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>https?://[^\s)]*)\)(?P<rest>.*)$")
-_ROW_ANY_LINK = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>[^\s)]*)\)(?P<rest>.*)$")
+_ROW = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>https?://\S*?)\)(?=\s*\|)(?P<rest>.*)$")
+_ROW_ANY_LINK = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>\S*?)\)(?=\s*\|)(?P<rest>.*)$")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
 _BLOCK_HEADER = re.compile(r"^\[\^(?P<ref>\d+)\]:[ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
-_LINK_LINE = re.compile(r"^\[(?P<text>[^\]]*)\]\((?P<url>[^)]*)\)$")
+_LINK_LINE = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 
 # `Title. (arXiv:2310.00212v1 [cs.LG] UPDATED)`: the old feed's title line.
 _OLD_TITLE_LINE = re.compile(
@@ -214,7 +214,9 @@ def _unique(source: SourceText, items: tuple[_Item, ...], what: str) -> dict[int
 
 def _record_from_row(source: SourceText, row: TableRow) -> Record:
     arxiv = arxiv_id_from_url(row.url)
-    title, _, _, _ = _title_line(row.title)
+    title = row.title
+    if row.url.startswith("http://") and title.endswith("."):  # the old feed's full stop
+        title = title[:-1].rstrip()
     return Record(
         source=source.path, line=row.line, format="arxiv", ref=row.ref, title=title,
         arxiv_id=arxiv[0] if arxiv else "", version=arxiv[1] if arxiv else None,

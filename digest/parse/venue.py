@@ -21,7 +21,7 @@ _H2 = re.compile(r"^##(\s|$)")
 # The kind sits in `<sup>` with a malformed closing tag (`<sup>poster<sup>`) or a correct one.
 _KIND = re.compile(r"\s*<sup>\s*(?P<kind>[^<>]*?)\s*</?sup>\s*$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
-_LINK = re.compile(r"^\[(?P<text>[^\]]*)\]\((?P<url>[^)]*)\)$")
+_LINK = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 
 LABELS = ("authors", "link", "abstract", "摘要")
 

@@ -1,0 +1,150 @@
+"""The parsers, case by case (fixture files) and on every real digest in ../shared/corpus."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fixtures import Case, read_cases
+
+from digest.parse import parse_file
+from digest.parse.text import looks_truncated, normalise_title
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus" / "cn-chat-arxiv"
+SEEDS = SHARED / "seeds"
+
+
+def _check(case: Case, content_path: str) -> None:
+    digest, diagnostics = parse_file("case.md", content_path, case.data)
+    assert digest is not None, [str(d) for d in diagnostics]
+    expected_records = case.expected.get("records", [])
+    assert len(digest.records) == len(expected_records), [r.title for r in digest.records]
+    for record, expected in zip(digest.records, expected_records, strict=True):
+        actual = {key: getattr(record, key) for key in expected}
+        if "authors" in expected:
+            actual["authors"] = list(record.authors)
+        assert actual == expected
+    for key, value in case.expected.get("digest", {}).items():
+        assert getattr(digest, key) == value, key
+    wanted = case.expected.get("diagnostics", [])
+    got = [f"{d.line} {d.severity}: {d.message}" for d in diagnostics]
+    assert len(got) == len(wanted), got
+    for line, pattern in zip(got, wanted, strict=True):
+        number, rest = pattern.split(" ", 1)
+        assert line.startswith(f"{number} {rest.split(':')[0]}:") and rest.split(": ", 1)[1] in line, (line, pattern)
+
+
+@pytest.mark.parametrize("case", read_cases("daily.txt"), ids=lambda c: c.name)
+def test_daily_digest_case(case: Case) -> None:
+    _check(case, "arxiv/2023-10-03/cs.CL.md")
+
+
+@pytest.mark.parametrize("case", read_cases("venue.txt"), ids=lambda c: c.name)
+def test_venue_collection_case(case: Case) -> None:
+    _check(case, "venues/some-venue/topic.md")
+
+
+def _table_refs(text: str) -> list[int]:
+    """The refs the table declares, counted without the parser."""
+    return [int(n) for n in re.findall(r"^\| \[\^(\d+)\] \|", text, flags=re.MULTILINE)]
+
+
+CORPUS_FILES = sorted(CORPUS.glob("*/*.md"))
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_corpus_file_parses_every_table_row(path: Path) -> None:
+    data = path.read_bytes()
+    digest, diagnostics = parse_file(str(path), f"arxiv/{path.parent.name}/{path.name}", data)
+    assert digest is not None
+    assert diagnostics == []
+    refs = _table_refs(data.decode("utf-8"))
+    blocks = re.findall(r"^\[\^\d+\]:", data.decode("utf-8"), flags=re.MULTILINE)
+    assert [r.ref for r in digest.records] == sorted(refs)
+    assert len(blocks) == len(refs)
+    assert digest.date == path.parent.name
+    for record in digest.records:
+        assert record.arxiv_id and record.title and record.url.startswith("http"), record.location
+        assert record.abstract_en and not record.abstract_en.startswith("arXiv:"), record.location
+        assert not record.title.endswith("."), record.location
+        assert "arXiv" not in record.title_zh, record.location
+
+
+def test_corpus_counts_match_sources_tsv() -> None:
+    rows = (CORPUS / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    for row in rows:
+        file, *_, papers, _note = row.split("\t")
+        digest, _ = parse_file(file, f"arxiv/{file}", (CORPUS / file).read_bytes())
+        assert digest is not None and len(digest.records) == int(papers), file
+
+
+def test_announce_prefixes_are_metadata() -> None:
+    path = CORPUS / "2024-02-15" / "cs.LG.md"
+    digest, _ = parse_file(str(path), "arxiv/2024-02-15/cs.LG.md", path.read_bytes())
+    assert digest is not None
+    announced = [r for r in digest.records if r.announce.islower()]
+    raw = path.read_text(encoding="utf-8").count("Announce Type:")
+    assert len(announced) == raw > 0
+    assert {r.announce for r in announced} <= {"new", "cross", "replace", "replace-cross"}
+    assert all(r.version for r in announced)
+
+
+def test_seed_venue_collection() -> None:
+    path = SEEDS / "004_3a67aee9ff1b7ec4.txt"
+    digest, diagnostics = parse_file(str(path), "venues/neurips-2023/language-modeling.md", path.read_bytes())
+    assert digest is not None and diagnostics == []
+    assert (digest.venue, digest.year, digest.topic) == ("NeurIPS", 2023, "Language Modeling")
+    headings = path.read_text(encoding="utf-8").count("\n## ")
+    assert len(digest.records) == headings == 140
+    assert sum(r.kind == "oral" for r in digest.records) == 9
+    assert all(r.authors and r.url and r.abstract_en and r.abstract_zh for r in digest.records)
+    assert all(not r.abstract_en.startswith(" ") for r in digest.records)
+
+
+def test_invalid_utf8_is_located_by_byte_offset() -> None:
+    data = "# 摘要\n\n| Ref | Title | Summary |\n".encode() + b"| bad \xff byte |\n"
+    digest, diagnostics = parse_file("bad.md", "arxiv/2023-01-01/cs.CL.md", data)
+    errors = [d for d in diagnostics if "UTF-8" in d.message]
+    assert len(errors) == 1
+    offset = data.index(b"\xff")
+    assert errors[0].line == 4 and f"byte offset {offset}" in errors[0].message
+
+
+def test_file_in_neither_format_is_an_error() -> None:
+    digest, diagnostics = parse_file("notes.md", "notes.md", b"Just some notes.\n")
+    assert digest is None
+    assert [d.severity for d in diagnostics] == ["error"]
+    assert "neither digest format" in diagnostics[0].message
+
+
+def test_unknown_front_matter_key_names_key_line_and_valid_keys() -> None:
+    data = b"---\ndate: 2023-10-03\nchanel: cs.CL\n---\n# \xe6\x91\x98\xe8\xa6\x81\n"
+    _, diagnostics = parse_file("f.md", "f.md", data)
+    assert len(diagnostics) == 1
+    d = diagnostics[0]
+    assert (d.line, d.severity) == (3, "error") and "'chanel'" in d.message and "channel" in d.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "truncated"),
+    [
+        ("x" * 1000, True),
+        ("x" * 996 + " end", True),
+        ("x" * 995 + "done.", True),
+        ("y" * 992 + "mid-wor", True),
+        ("z" * 985 + " complete.", False),
+        ("A short abstract.", False),
+        ("A short abstract that stops", False),
+    ],
+)
+def test_truncation(text: str, truncated: bool) -> None:
+    assert looks_truncated(text) is truncated
+
+
+def test_normalised_titles_match_across_punctuation_case_and_width() -> None:
+    assert normalise_title("EvoPrompting: Language Models for Code-Level NAS") == normalise_title(
+        "evoprompting — language models for code level ＮＡＳ"
+    )
+    assert normalise_title("A B") != normalise_title("A C")
