@@ -65,7 +65,7 @@ def build(config: Config, content: Path | None = None, output: Path | None = Non
 
 def input_files(content: Path) -> list[Path]:
     """Digest files under `content`, in a stable order; hidden files and folders are skipped."""
-    found = []
+    found: list[Path] = []
     for folder, subfolders, names in os.walk(content):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         found.extend(Path(folder, n) for n in sorted(names) if n.endswith(CONTENT_SUFFIXES) and not n.startswith("."))

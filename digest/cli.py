@@ -20,10 +20,17 @@ OK = 0
 INPUT_ERRORS = 1  # the site was built, but some input was reported as an error
 # 2 is click's usage error, and ours when the command could not run at all (see `fail`).
 
-_source = click.option("--source", type=click.Path(file_okay=False, path_type=Path),
-                       help="Content folder to read (default: 'content' from site.toml).")
-_config = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Site configuration file (default: ./site.toml).")
+_source = click.option(
+    "--source",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Content folder to read (default: 'content' from site.toml).",
+)
+_config = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Site configuration file (default: ./site.toml).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,8 +50,11 @@ def main() -> None:
 
 @main.command()
 @_source
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the site to (default: 'output' from site.toml).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site to (default: 'output' from site.toml).",
+)
 @_config
 def build(source: Path | None, output: Path | None, config_path: Path | None) -> None:
     """Build the site: read every digest file, write every page.

@@ -41,8 +41,15 @@ class Config:
 
 # The keys a site.toml may set, with the TOML type each takes.
 KEYS: dict[str, type] = {
-    "title": str, "title_zh": str, "description": str, "base_url": str, "language": str,
-    "content": str, "output": str, "templates": str, "page_size": int,
+    "title": str,
+    "title_zh": str,
+    "description": str,
+    "base_url": str,
+    "language": str,
+    "content": str,
+    "output": str,
+    "templates": str,
+    "page_size": int,
 }
 _PATHS = ("content", "output", "templates")
 
@@ -63,13 +70,11 @@ def load_config(path: Path | None = None) -> Config:
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in KEYS:
-            raise DigestError(
-                f"{path}:{line}: unknown key '{key}'\n  hint: valid keys are: {', '.join(KEYS)}"
-            )
+            raise DigestError(f"{path}:{line}: unknown key '{key}'\n  hint: valid keys are: {', '.join(KEYS)}")
         expected = KEYS[key]
         if not isinstance(value, expected) or isinstance(value, bool):
             raise DigestError(f"{path}:{line}: '{key}' must be {'a number' if expected is int else 'a text'}")
-        values[key] = Path(value) if key in _PATHS else value
+        values[key] = Path(str(value)) if key in _PATHS else value
     if values.get("language", "both") not in LANGUAGES:
         raise DigestError(f"{path}:{_line_of(text, 'language')}: 'language' must be one of: {', '.join(LANGUAGES)}")
     if values.get("page_size", 1) < 1:

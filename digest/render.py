@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from digest import __version__, urls
 from digest.config import Config
-from digest.model import Collection, DigestFile, Paper, Record
+from digest.model import Collection, DigestFile, Record
 from digest.site import Site
 
 _CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
@@ -52,7 +52,11 @@ def environment(config: Config) -> jinja2.Environment:
     env.filters["text"] = mark_chinese
     env.filters["paragraphs"] = paragraphs
     env.globals.update(
-        site=config, version=__version__, arxiv_abs=urls.arxiv_abs, arxiv_pdf=urls.arxiv_pdf, links=urls,
+        site=config,
+        version=__version__,
+        arxiv_abs=urls.arxiv_abs,
+        arxiv_pdf=urls.arxiv_pdf,
+        links=urls,
     )
     return env
 
@@ -116,8 +120,14 @@ def _collection_pages(
         members = collection.papers[(number - 1) * size : number * size]
         groups = [(kind, list(papers)) for kind, papers in groupby(members, key=lambda p: p.kind)]
         yield page(
-            "collection.html", path, collection=collection, papers=members, groups=groups,
-            number=number, kind_counts=_kind_counts(collection), sources=sources,
+            "collection.html",
+            path,
+            collection=collection,
+            papers=members,
+            groups=groups,
+            number=number,
+            kind_counts=_kind_counts(collection),
+            sources=sources,
         )
 
 

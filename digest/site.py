@@ -101,11 +101,16 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
     for record in venue_records:
         matches = sorted(by_title.get(normalise_title(record.title), ())) if record.title else []
         if len(matches) > 1:
-            diagnostics.append(Diagnostic(
-                record.source, record.line, 1, "warning",
-                f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
-                "add the arXiv ID to the title or make the titles distinct",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    record.source,
+                    record.line,
+                    1,
+                    "warning",
+                    f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
+                    "add the arXiv ID to the title or make the titles distinct",
+                )
+            )
         groups[matches[0] if len(matches) == 1 else _venue_id(record)].append(record)
     return groups
 
@@ -189,5 +194,3 @@ def _title_order(paper: Paper) -> tuple[str, str]:
 def _kind_order(paper: Paper) -> tuple[int, str, tuple[str, str]]:
     rank = KIND_ORDER.index(paper.kind) if paper.kind in KIND_ORDER else len(KIND_ORDER) + (not paper.kind)
     return (rank, paper.kind, _title_order(paper))
-
-

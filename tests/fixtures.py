@@ -43,7 +43,14 @@ def read_cases(name: str) -> list[Case]:
         title, start = lines[index][3:].strip(), index + 1
         end_input = lines.index(".", start)
         end_expected = lines.index(".", end_input + 1)
-        cases.append(Case(title, _input(lines[start:end_input]), yaml.safe_load("\n".join(lines[end_input + 1 : end_expected])) or {}, start))
+        cases.append(
+            Case(
+                title,
+                _input(lines[start:end_input]),
+                yaml.safe_load("\n".join(lines[end_input + 1 : end_expected])) or {},
+                start,
+            )
+        )
         index = end_expected + 1
     return cases
 

@@ -105,7 +105,7 @@ def test_seed_venue_collection() -> None:
 
 def test_invalid_utf8_is_located_by_byte_offset() -> None:
     data = "# 摘要\n\n| Ref | Title | Summary |\n".encode() + b"| bad \xff byte |\n"
-    digest, diagnostics = parse_file("bad.md", "arxiv/2023-01-01/cs.CL.md", data)
+    _, diagnostics = parse_file("bad.md", "arxiv/2023-01-01/cs.CL.md", data)
     errors = [d for d in diagnostics if "UTF-8" in d.message]
     assert len(errors) == 1
     offset = data.index(b"\xff")

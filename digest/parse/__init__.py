@@ -39,16 +39,19 @@ def parse_file(path: str, content_path: str, data: bytes) -> tuple[DigestFile | 
     if not any(line.strip() for line in body):
         source.warning(0, "file is empty", "remove it, or fill it with a digest")
         return None, source.diagnostics
+    digest: DigestFile | None = None
     match detect_format(source):
         case "arxiv":
             digest = _daily_digest(source, content_path)
         case "venue":
             digest = _venue_collection(source, content_path)
         case None:
-            source.error(source.body_start + 1, "file is in neither digest format; nothing in it is published",
-                         "a daily digest starts with '# 摘要' and its table; a venue collection with "
-                         "'# Papers about TOPIC in VENUE YEAR' and '## Title' per paper")
-            digest = None
+            source.error(
+                source.body_start + 1,
+                "file is in neither digest format; nothing in it is published",
+                "a daily digest starts with '# 摘要' and its table; a venue collection with "
+                "'# Papers about TOPIC in VENUE YEAR' and '## Title' per paper",
+            )
     return digest, source.diagnostics
 
 
@@ -57,8 +60,11 @@ def _daily_digest(source: SourceText, content_path: str) -> DigestFile:
     date = source.meta.get("date") or date_from_path(content_path)
     channel = source.meta.get("channel") or PurePosixPath(content_path).stem
     if not date:
-        source.warning(1, "daily digest has no date; it is left out of the date collections",
-                       "put the file in a folder named YYYY-MM-DD, or add front matter 'date: YYYY-MM-DD'")
+        source.warning(
+            1,
+            "daily digest has no date; it is left out of the date collections",
+            "put the file in a folder named YYYY-MM-DD, or add front matter 'date: YYYY-MM-DD'",
+        )
     return DigestFile(source.path, content_path, "arxiv", tuple(records), date=date, channel=channel)
 
 
@@ -72,10 +78,20 @@ def _venue_collection(source: SourceText, content_path: str) -> DigestFile:
         folder = _FOLDER_YEAR.match(path.parent.name)
         venue = folder["venue"] if folder else path.parent.name
         year = year or (int(folder["year"]) if folder else None)
-        source.warning(header_line or 1, f"venue collection does not name its venue; using the folder name '{venue}'",
-                       "start the file with '# Papers about TOPIC in VENUE YEAR', or add front matter "
-                       "'venue:' and 'year:'")
+        source.warning(
+            header_line or 1,
+            f"venue collection does not name its venue; using the folder name '{venue}'",
+            "start the file with '# Papers about TOPIC in VENUE YEAR', or add front matter 'venue:' and 'year:'",
+        )
     topic = topic or path.stem
     records = [dataclasses.replace(r, venue=venue, year=year, topic=topic) for r in records]
-    return DigestFile(source.path, content_path, "venue", tuple(records), date=source.meta.get("date", ""),
-                      venue=venue, year=year, topic=topic)
+    return DigestFile(
+        source.path,
+        content_path,
+        "venue",
+        tuple(records),
+        date=source.meta.get("date", ""),
+        venue=venue,
+        year=year,
+        topic=topic,
+    )

@@ -36,12 +36,11 @@ _LINK_LINE = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 
 # `Title. (arXiv:2310.00212v1 [cs.LG] UPDATED)`: the old feed's title line.
 _OLD_TITLE_LINE = re.compile(
-    r"^(?P<title>.*?)\s*\(arXiv:\s*(?P<id>[^\s\[\]()]+)\s*\[(?P<category>[^\]]*)\]\s*(?P<mark>[A-Za-z][A-Za-z ]*?)?\s*\)$"
+    r"^(?P<title>.*?)\s*\(arXiv:\s*(?P<id>[^\s\[\]()]+)\s*"
+    r"\[(?P<category>[^\]]*)\]\s*(?P<mark>[A-Za-z][A-Za-z ]*?)?\s*\)$"
 )
 # `arXiv:2402.01274v1 Announce Type: new  Abstract: ` opening the new feed's abstracts.
-_ANNOUNCE_PREFIX = re.compile(
-    r"^arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE
-)
+_ANNOUNCE_PREFIX = re.compile(r"^arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE)
 # A `(arXiv:… [cat] …)` suffix copied into a Chinese title, in ASCII or full-width brackets.
 _ZH_TITLE_SUFFIX = re.compile(r"\s*[(（]\s*arXiv\s*[:：][^()（）]*[)）]\s*$", re.IGNORECASE)
 
@@ -115,8 +114,11 @@ def tokenize(source: SourceText) -> Tokens:
             if row is not None:
                 rows.append(row)
         elif text.strip() and not _HEADING.match(text):
-            source.warning(number, "line is neither a table row nor part of a detail block; ignored",
-                           "put paper rows in the '# 摘要' table and details in '[^N]:' blocks")
+            source.warning(
+                number,
+                "line is neither a table row nor part of a detail block; ignored",
+                "put paper rows in the '# 摘要' table and details in '[^N]:' blocks",
+            )
         index += 1
     return Tokens(tuple(rows), tuple(blocks))
 
@@ -126,8 +128,9 @@ def _row(source: SourceText, number: int, text: str) -> TableRow | None:
         return None
     match = _ROW.match(text) or _ROW_ANY_LINK.match(text)
     if not match:
-        source.error(number, "table row cannot be read",
-                     "write rows as '| [^N] | [Title](https://arxiv.org/abs/ID) | summary |'")
+        source.error(
+            number, "table row cannot be read", "write rows as '| [^N] | [Title](https://arxiv.org/abs/ID) | summary |'"
+        )
         return None
     summary = match["rest"].strip()
     summary = summary.removeprefix("|").removesuffix("|")
@@ -158,9 +161,11 @@ def _block(source: SourceText, number: int, ref: int, title_zh: str, body: list[
         position += 2
     if not regular:
         fields = _paragraphs(number, body)
-        source.warning(number, f"detail block [^{ref}] does not keep one field a line between empty lines; "
-                       "fields were read by paragraph",
-                       "put each field on one line indented by four spaces, with an empty line between fields")
+        source.warning(
+            number,
+            f"detail block [^{ref}] does not keep one field a line between empty lines; fields were read by paragraph",
+            "put each field on one line indented by four spaces, with an empty line between fields",
+        )
     return Block(number, ref, clean(title_zh), tuple(fields), by_paragraph=not regular)
 
 
@@ -190,13 +195,19 @@ def convert(source: SourceText, tokens: Tokens) -> list[Record]:
         row, block = rows.get(ref), blocks.get(ref)
         if block is None:
             assert row is not None
-            source.error(row.line, f"table row [^{ref}] has no detail block",
-                         f"add a '[^{ref}]:' block under '# 详细'; the paper is published from its row alone")
+            source.error(
+                row.line,
+                f"table row [^{ref}] has no detail block",
+                f"add a '[^{ref}]:' block under '# 详细'; the paper is published from its row alone",
+            )
             records.append(_record_from_row(source, row))
             continue
         if row is None:
-            source.warning(block.line, f"detail block [^{ref}] has no row in the table",
-                           f"add a '| [^{ref}] | [Title](URL) | summary |' row to the '# 摘要' table")
+            source.warning(
+                block.line,
+                f"detail block [^{ref}] has no row in the table",
+                f"add a '| [^{ref}] | [Title](URL) | summary |' row to the '# 摘要' table",
+            )
         records.append(_record(source, block, row))
     return records
 
@@ -205,8 +216,11 @@ def _unique(source: SourceText, items: tuple[_Item, ...], what: str) -> dict[int
     found: dict[int, _Item] = {}
     for item in items:
         if item.ref in found:
-            source.error(item.line, f"duplicate {what} [^{item.ref}] (first at line {found[item.ref].line})",
-                         "give every paper its own number; this one is ignored")
+            source.error(
+                item.line,
+                f"duplicate {what} [^{item.ref}] (first at line {found[item.ref].line})",
+                "give every paper its own number; this one is ignored",
+            )
             continue
         found[item.ref] = item
     return found
@@ -218,9 +232,15 @@ def _record_from_row(source: SourceText, row: TableRow) -> Record:
     if row.url.startswith("http://") and title.endswith("."):  # the old feed's full stop
         title = title[:-1].rstrip()
     return Record(
-        source=source.path, line=row.line, format="arxiv", ref=row.ref, title=title,
-        arxiv_id=arxiv[0] if arxiv else "", version=arxiv[1] if arxiv else None,
-        url=_web_url(source, row.line, row.url), summary_zh=row.summary,
+        source=source.path,
+        line=row.line,
+        format="arxiv",
+        ref=row.ref,
+        title=title,
+        arxiv_id=arxiv[0] if arxiv else "",
+        version=arxiv[1] if arxiv else None,
+        url=_web_url(source, row.line, row.url),
+        summary_zh=row.summary,
     )
 
 
@@ -228,8 +248,11 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
     fields = list(block.fields)
     url_at = next((i for i, f in enumerate(fields[:3]) if _link(f.text) is not None), None)
     if url_at is None:
-        source.error(block.line, f"detail block [^{block.ref}] has no URL line",
-                     'add the link after the title line, as "    [URL](URL)"')
+        source.error(
+            block.line,
+            f"detail block [^{block.ref}] has no URL line",
+            'add the link after the title line, as "    [URL](URL)"',
+        )
         url_field, head, rest = None, fields[:1], fields[1:]
     else:
         url_field, head, rest = fields[url_at], fields[:url_at], fields[url_at + 1 :]
@@ -250,14 +273,28 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
         if not arxiv_id and (from_row := arxiv_id_from_url(row.url)):
             arxiv_id, version = from_row[0], version or from_row[1]
     if not title:
-        source.error(block.line, f"detail block [^{block.ref}] has no English title",
-                     "put the title line first in the block, as '    Title. (arXiv:ID [cat])'")
+        source.error(
+            block.line,
+            f"detail block [^{block.ref}] has no English title",
+            "put the title line first in the block, as '    Title. (arXiv:ID [cat])'",
+        )
     return Record(
-        source=source.path, line=block.line, format="arxiv", ref=block.ref, title=title,
-        title_zh=_ZH_TITLE_SUFFIX.sub("", block.title_zh), arxiv_id=arxiv_id, version=version,
-        category=category, announce=mark or announce_type, url=url,
-        abstract_en=abstract_en, abstract_truncated=bool(raw_abstract) and looks_truncated(raw_abstract),
-        abstract_zh=abstract_zh, summary_zh=summary_zh, summary_en=summary_en,
+        source=source.path,
+        line=block.line,
+        format="arxiv",
+        ref=block.ref,
+        title=title,
+        title_zh=_ZH_TITLE_SUFFIX.sub("", block.title_zh),
+        arxiv_id=arxiv_id,
+        version=version,
+        category=category,
+        announce=mark or announce_type,
+        url=url,
+        abstract_en=abstract_en,
+        abstract_truncated=bool(raw_abstract) and looks_truncated(raw_abstract),
+        abstract_zh=abstract_zh,
+        summary_zh=summary_zh,
+        summary_en=summary_en,
     )
 
 
@@ -271,10 +308,13 @@ def _body_fields(source: SourceText, block: Block, rest: list[Field]) -> tuple[s
         return texts[0], texts[1], texts[2], texts[3]
     if len(texts) == _OLDEST_LAYOUT:
         return "", "", texts[0], texts[1]
-    source.warning(block.line, f"detail block [^{block.ref}] has {len(texts)} fields after the URL line; "
-                   "expected 4 (summary, English summary, Chinese abstract, English abstract) or 2; "
-                   "fields were assigned by language",
-                   "check the block against its neighbours; empty fields are lines of four spaces")
+    source.warning(
+        block.line,
+        f"detail block [^{block.ref}] has {len(texts)} fields after the URL line; "
+        "expected 4 (summary, English summary, Chinese abstract, English abstract) or 2; "
+        "fields were assigned by language",
+        "check the block against its neighbours; empty fields are lines of four spaces",
+    )
     chinese = [t for t in texts if t and has_cjk(t)]
     english = [t for t in texts if t and not has_cjk(t)]
     abstract_en = english.pop() if english else ""
@@ -308,14 +348,19 @@ def _identify(
     """The arXiv ID and version from the title line, the abstract prefix, then the URL."""
     found = [c for c in candidates if c is not None]
     if not found:
-        source.error(block.line, f"detail block [^{block.ref}] has no arXiv ID",
-                     "link the paper as '[https://arxiv.org/abs/ID](https://arxiv.org/abs/ID)'")
+        source.error(
+            block.line,
+            f"detail block [^{block.ref}] has no arXiv ID",
+            "link the paper as '[https://arxiv.org/abs/ID](https://arxiv.org/abs/ID)'",
+        )
         return "", None
     arxiv_id = found[0][0]
     if any(other != arxiv_id for other, _ in found):
-        source.warning(block.line, f"detail block [^{block.ref}] names different arXiv IDs: "
-                       + ", ".join(sorted({c[0] for c in found})),
-                       f"make the title line, abstract and URL agree; {arxiv_id} is used")
+        source.warning(
+            block.line,
+            f"detail block [^{block.ref}] names different arXiv IDs: " + ", ".join(sorted({c[0] for c in found})),
+            f"make the title line, abstract and URL agree; {arxiv_id} is used",
+        )
     version = next((v for i, v in found if i == arxiv_id and v is not None), None)
     return arxiv_id, version
 
@@ -331,9 +376,11 @@ def _compare(source: SourceText, block: Block, row: TableRow, title: str, arxiv_
     if summary and row.summary and clean(row.summary) != summary:
         problems.append("summary")
     if problems:
-        source.warning(row.line, f"table row [^{row.ref}] and its detail block (line {block.line}) "
-                       f"disagree on the {' and '.join(problems)}",
-                       "make the row repeat the block; the block's text is published")
+        source.warning(
+            row.line,
+            f"table row [^{row.ref}] and its detail block (line {block.line}) disagree on the {' and '.join(problems)}",
+            "make the row repeat the block; the block's text is published",
+        )
 
 
 def _link(text: str) -> str | None:
@@ -347,6 +394,9 @@ def _link(text: str) -> str | None:
 def _web_url(source: SourceText, line: int, url: str) -> str:
     if is_web_url(url):
         return url
-    source.warning(line, f"link '{url[:80]}' is not an http(s) address; it is not published",
-                   "link papers with https:// addresses only")
+    source.warning(
+        line,
+        f"link '{url[:80]}' is not an http(s) address; it is not published",
+        "link papers with https:// addresses only",
+    )
     return ""

@@ -51,7 +51,10 @@ def read_source(path: str, data: bytes) -> SourceText:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diagnostics.append(
             Diagnostic(
-                path, line, col, "error",
+                path,
+                line,
+                col,
+                "error",
                 f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x})",
                 "save the file as UTF-8; the bad bytes are shown as \ufffd until then",
             )
@@ -69,8 +72,11 @@ def _take_front_matter(source: SourceText) -> None:
         return
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        source.error(1, "front matter starts with '---' but never ends",
-                     "close the front matter with a line of '---', or remove the first line")
+        source.error(
+            1,
+            "front matter starts with '---' but never ends",
+            "close the front matter with a line of '---', or remove the first line",
+        )
         return
     source.body_start = end + 1
     try:
@@ -79,14 +85,18 @@ def _take_front_matter(source: SourceText) -> None:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 1
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        source.error(line, f"front matter is not valid YAML: {problem}",
-                     "write front matter as 'key: value' lines, e.g. 'date: 2023-10-03'")
+        source.error(
+            line,
+            f"front matter is not valid YAML: {problem}",
+            "write front matter as 'key: value' lines, e.g. 'date: 2023-10-03'",
+        )
         return
     if loaded is None:
         return
     if not isinstance(loaded, dict):
-        source.error(2, "front matter must be a set of 'key: value' lines",
-                     f"use any of: {', '.join(FRONT_MATTER_KEYS)}")
+        source.error(
+            2, "front matter must be a set of 'key: value' lines", f"use any of: {', '.join(FRONT_MATTER_KEYS)}"
+        )
         return
     for key, value in loaded.items():
         line = _key_line(lines, 1, end, str(key))
@@ -97,27 +107,29 @@ def _take_front_matter(source: SourceText) -> None:
 
 def _check_front_matter_value(source: SourceText, line: int, key: str, value: Any) -> Any:
     if key not in FRONT_MATTER_KEYS:
-        source.error(line, f"unknown front matter key '{key}'",
-                     f"valid keys are: {', '.join(FRONT_MATTER_KEYS)}")
+        source.error(line, f"unknown front matter key '{key}'", f"valid keys are: {', '.join(FRONT_MATTER_KEYS)}")
         return None
     if key == "date":
         if isinstance(value, dt.datetime):
             value = value.date()
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if parse_date(text) is None:
-            source.error(line, f"front matter date '{text}' is not a date",
-                         "write the date as YYYY-MM-DD, e.g. 'date: 2023-10-03'")
+            source.error(
+                line,
+                f"front matter date '{text}' is not a date",
+                "write the date as YYYY-MM-DD, e.g. 'date: 2023-10-03'",
+            )
             return None
         return text
     if key == "year":
         if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
-            source.error(line, f"front matter year '{value}' is not a year",
-                         "write the year as four digits, e.g. 'year: 2023'")
+            source.error(
+                line, f"front matter year '{value}' is not a year", "write the year as four digits, e.g. 'year: 2023'"
+            )
             return None
         return value
     if not isinstance(value, (str, int, float)) or not str(value).strip():
-        source.error(line, f"front matter '{key}' must be a non-empty text",
-                     f"write it as '{key}: some text'")
+        source.error(line, f"front matter '{key}' must be a non-empty text", f"write it as '{key}: some text'")
         return None
     return str(value).strip()
 

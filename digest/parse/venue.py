@@ -69,16 +69,22 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
                 header = VenueHeader(clean(match["topic"]), clean(match["venue"]), int(match["year"]))
                 header_line = number
             else:
-                source.warning(number, "heading is not '# Papers about TOPIC in VENUE YEAR'; ignored",
-                               "give the file one such heading, or set venue, year and topic in front matter")
+                source.warning(
+                    number,
+                    "heading is not '# Papers about TOPIC in VENUE YEAR'; ignored",
+                    "give the file one such heading, or set venue, year and topic in front matter",
+                )
             continue
         label = _LABEL.match(text)
         if label and entries:
             current_label = label["label"].lower()
             entry = entries[-1]
             if current_label in entry.fields:
-                source.warning(number, f"'{label['label']}:' appears twice in this paper; the second is added "
-                               "to the first", "give each paper one field of each label")
+                source.warning(
+                    number,
+                    f"'{label['label']}:' appears twice in this paper; the second is added to the first",
+                    "give each paper one field of each label",
+                )
                 entry.fields[current_label][1].append(label["rest"])
             else:
                 entry.fields[current_label] = (number, [label["rest"]])
@@ -86,9 +92,11 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
             entries[-1].fields[current_label][1].append(text)
         elif text.strip():
             where = "before the first '##' paper" if not entries else "before the paper's first label"
-            source.warning(number, f"text {where} is not part of any field; ignored",
-                           "start each paper with '## Title' and label its fields 'Authors:', 'Link:', "
-                           "'Abstract:' and '摘要:'")
+            source.warning(
+                number,
+                f"text {where} is not part of any field; ignored",
+                "start each paper with '## Title' and label its fields 'Authors:', 'Link:', 'Abstract:' and '摘要:'",
+            )
     return header, header_line, entries
 
 
@@ -104,19 +112,30 @@ def convert(source: SourceText, entries: list[Entry], header: VenueHeader | None
         missing = [label for label in LABELS if label not in entry.fields]
         if missing:
             names = ", ".join(f"'{m.capitalize() if m != '摘要' else m}:'" for m in missing)
-            source.warning(entry.line, f"paper '{title[:60]}' has no {names}",
-                           "add the missing field under the paper's heading; the paper is published without it")
+            source.warning(
+                entry.line,
+                f"paper '{title[:60]}' has no {names}",
+                "add the missing field under the paper's heading; the paper is published without it",
+            )
         if not title:
             source.error(entry.line, "paper heading has no title", "write the title after '## '")
         url = _url(source, entry)
         authors = tuple(a for a in (clean(name) for name in _text(entry, "authors").split(",")) if a)
         records.append(
             Record(
-                source=source.path, line=entry.line, format="venue", ref=position, title=title, url=url,
-                authors=authors, kind=kind,
-                venue=header.venue if header else "", year=header.year if header else None,
+                source=source.path,
+                line=entry.line,
+                format="venue",
+                ref=position,
+                title=title,
+                url=url,
+                authors=authors,
+                kind=kind,
+                venue=header.venue if header else "",
+                year=header.year if header else None,
                 topic=header.topic if header else "",
-                abstract_en=_text(entry, "abstract"), abstract_zh=_text(entry, "摘要"),
+                abstract_en=_text(entry, "abstract"),
+                abstract_zh=_text(entry, "摘要"),
             )
         )
     return records
@@ -146,6 +165,9 @@ def _url(source: SourceText, entry: Entry) -> str:
     if is_web_url(url):
         return url
     line = entry.fields["link"][0]
-    source.warning(line, f"link '{url[:80]}' is not an http(s) address; it is not published",
-                   "write the link as '[https://…](https://…)'")
+    source.warning(
+        line,
+        f"link '{url[:80]}' is not an http(s) address; it is not published",
+        "write the link as '[https://…](https://…)'",
+    )
     return ""

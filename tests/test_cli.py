@@ -1,0 +1,97 @@
+"""The command line, through click's CliRunner, and the exit codes the README documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+
+
+@pytest.fixture
+def in_site(seed_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(seed_site)
+    return seed_site
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["export", "--help"]])
+def test_help_has_an_example(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "digest " in result.output.split("Example:")[1]
+
+
+def test_build_ends_with_one_summary_line(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert re.fullmatch(
+        r"built 208 papers from 2 files: 2\d\d pages written to public/ in \d+\.\d\d s\n", result.stdout
+    )
+    assert (in_site / "public" / "index.html").is_file()
+
+
+def test_build_with_source_and_output(in_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["build", "--source", "content/venues", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "built 140 papers from 1 files" in result.stdout
+    assert (out / "venues" / "neurips-2023.html").is_file() and not (in_site / "public").exists()
+
+
+def test_bad_file_is_reported_and_the_rest_is_published(in_site: Path) -> None:
+    bad = in_site / "content" / "arxiv" / "2023-10-04"
+    bad.mkdir()
+    (bad / "cs.CL.md").write_text(
+        "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n| [^1] broken row\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert "content/arxiv/2023-10-04/cs.CL.md:5:1: error: table row cannot be read" in result.stderr
+    assert "hint:" in result.stderr
+    assert "built 208 papers from 3 files" in result.stdout and "(1 errors, 0 warnings)" in result.stdout
+    assert (in_site / "public" / "papers" / "2310.00212.html").is_file()
+
+
+def test_unknown_config_key_names_key_line_and_valid_keys(in_site: Path) -> None:
+    (in_site / "site.toml").write_text('title = "x"\ntitel = "y"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "site.toml:2: unknown key 'titel'" in result.stderr and "valid keys are: title," in result.stderr
+    assert not (in_site / "public").exists()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(in_site: Path) -> None:
+    precious = in_site / "public" / "notes.txt"
+    precious.parent.mkdir()
+    precious.write_text("keep me", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2 and "was not made by digest" in result.stderr
+    assert precious.read_text(encoding="utf-8") == "keep me"
+
+
+def test_refuses_to_build_over_the_site_itself(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--output", "."])
+    assert result.exit_code == 2
+    assert (in_site / "content").is_dir() and (in_site / "site.toml").is_file()
+
+
+def test_rebuild_replaces_the_previous_site(in_site: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    stale = in_site / "public" / "stale.html"
+    stale.write_text("old", encoding="utf-8")
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    assert not stale.exists() and (in_site / "public" / "index.html").is_file()
+    assert not list(in_site.glob(".public.*")), "no staging folder is left behind"
+
+
+def test_export_prints_json(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["export"])
+    assert result.exit_code == 0, result.output
+    papers = json.loads(result.stdout)
+    assert len(papers) == 208 and papers[0]["page"].startswith("papers/")

@@ -1,0 +1,212 @@
+"""Whole-site builds over the seeds: counts, merged papers, pages, links, escaping, export."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import AUDIT, REPO
+
+from digest.build import build, load
+from digest.config import load_config
+from digest.export import export_papers
+
+SEED_ARXIV = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
+SEED_VENUE = REPO / "content" / "venues" / "neurips-2023" / "language-modeling.md"
+SHARED_PAPERS = {"2305.16183", "2302.14838"}
+
+
+def test_seeds_are_the_site_content_byte_for_byte() -> None:
+    seeds = REPO.parent / "shared" / "seeds"
+    assert SEED_ARXIV.read_bytes() == (seeds / "000_04b93c370e07b710.txt").read_bytes()
+    assert SEED_VENUE.read_bytes() == (seeds / "004_3a67aee9ff1b7ec4.txt").read_bytes()
+
+
+@pytest.fixture
+def built(seed_site: Path) -> tuple[Path, object]:
+    config = load_config(seed_site / "site.toml")
+    result = build(config)
+    return seed_site / "public", result
+
+
+def test_seed_counts(built: tuple[Path, object]) -> None:
+    _, result = built
+    site = result.loaded.site  # type: ignore[attr-defined]
+    assert result.loaded.diagnostics == []  # type: ignore[attr-defined]
+    # Counted from the files, independently of the parser: table rows plus venue headings.
+    arxiv_rows = len(re.findall(r"^\| \[\^\d+\] \|", SEED_ARXIV.read_text(encoding="utf-8"), flags=re.M))
+    venue_headings = len(re.findall(r"^## ", SEED_VENUE.read_text(encoding="utf-8"), flags=re.M))
+    assert (arxiv_rows, venue_headings) == (70, 140)
+    assert len(site.papers) == arxiv_rows + venue_headings - len(SHARED_PAPERS) == 208
+    (neurips,) = site.venues
+    assert neurips.key == "NeurIPS 2023"
+    kinds = [p.kind for p in neurips.papers]
+    assert (kinds.count("oral"), kinds.count("poster")) == (9, 131)
+    assert kinds == sorted(kinds, key=lambda k: k != "oral"), "orals come first"
+    assert [d.key for d in site.dates] == ["2023-10-03"]
+    assert len(site.dates[0].papers) == 70
+    assert sum(len(c.papers) for c in site.categories) == 70
+
+
+def test_shared_papers_have_one_page_with_both_sides(built: tuple[Path, object]) -> None:
+    public, result = built
+    site = result.loaded.site  # type: ignore[attr-defined]
+    merged = {p.arxiv_id: p for p in site.papers if p.arxiv and p.venue_side}
+    assert set(merged) == SHARED_PAPERS
+    for paper in merged.values():
+        assert paper.venue == "NeurIPS" and paper.kind == "poster" and paper.title_zh and paper.authors
+        assert not paper.abstract_truncated, "the venue's full abstract is preferred"
+        html = (public / paper.page).read_text(encoding="utf-8")
+        assert "digests/arxiv/2023-10-03/cs.cl.html#ref-" in html
+        assert "digests/venues/neurips-2023/language-modeling.html#ref-" in html
+        assert "arXiv preprint" in html and "neurips.cc/virtual/2023/" in html
+    assert len(list((public / "papers").glob("*.html"))) == 208
+
+
+def test_paper_page_shows_every_field(built: tuple[Path, object]) -> None:
+    public, _ = built
+    html = (public / "papers" / "2310.00212.html").read_text(encoding="utf-8")
+    for expected in (
+        "Pairwise Proximal Policy Optimization: Harnessing Relative Feedback for LLM Alignment</h1>",
+        '<p class="paper-title-zh" lang="zh-Hans">两两邻近策略优化: 利用相对反馈进行LLM对齐</p>',
+        "https://arxiv.org/abs/2310.00212",
+        "https://arxiv.org/pdf/2310.00212v1",
+        "cs.LG",
+        "The digest cut this abstract short.",
+        "该论文提出了一种新的强化学习框架",
+        "大型语言模型（LLMs）通过在大型语料库上",
+    ):
+        assert expected in html
+
+
+def test_digest_and_collection_pages(built: tuple[Path, object]) -> None:
+    public, _ = built
+    digest = (public / "digests" / "arxiv" / "2023-10-03" / "cs.cl.html").read_text(encoding="utf-8")
+    assert digest.count('<tr id="ref-') == 70
+    assert "../../../papers/2310.00212.html" in digest
+    venue = (public / "venues" / "neurips-2023.html").read_text(encoding="utf-8")
+    assert "9 oral" in venue and "131 poster" in venue
+    assert venue.index(">Oral <") < venue.index(">Poster <")
+    home = (public / "index.html").read_text(encoding="utf-8")
+    for target in (
+        "papers.html",
+        "digests.html",
+        "venues.html",
+        "categories.html",
+        "dates.html",
+        "venues/neurips-2023.html",
+        "categories/cs.cl.html",
+        "dates/2023-10-03.html",
+    ):
+        assert f'href="{target}"' in home
+    assert "<strong>208</strong>" in home
+
+
+def test_offline_audit_passes(built: tuple[Path, object]) -> None:
+    public, _ = built
+    audit = subprocess.run([sys.executable, str(AUDIT), str(public)], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout
+    assert re.search(r"pages=2\d\d links=\d+ problems=0", audit.stdout)
+
+
+def test_every_link_is_relative_and_names_a_file(built: tuple[Path, object]) -> None:
+    public, _ = built
+    for page in public.rglob("*.html"):
+        for url in re.findall(r'(?:href|src)="([^"]*)"', page.read_text(encoding="utf-8")):
+            if url.startswith(("https://", "http://")):
+                continue
+            names_file = re.search(r"\.(html|css)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
+            assert not url.startswith("/") and names_file, (page, url)
+
+
+def test_pagination_splits_long_collections(seed_site: Path) -> None:
+    (seed_site / "site.toml").write_text("page_size = 50\n", encoding="utf-8")
+    result = build(load_config(seed_site / "site.toml"))
+    site = result.loaded.site
+    assert site.all_papers.pages == (
+        "papers.html",
+        "papers-p2.html",
+        "papers-p3.html",
+        "papers-p4.html",
+        "papers-p5.html",
+    )
+    public = seed_site / "public"
+    rows = sum(p.read_text(encoding="utf-8").count('<td class="cell-title">') for p in public.glob("papers*.html"))
+    assert rows == 208
+    audit = subprocess.run([sys.executable, str(AUDIT), str(public)], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout
+
+
+HOSTILE = """# 摘要
+
+| Ref | Title | Summary |
+| --- | --- | --- |
+| [^1] | [<script>alert(1)</script>{{ 7*7 }}.](http://arxiv.org/abs/2310.00212) | "><img src=x onerror=alert(2)> |
+
+# 详细
+
+[^1]: </title><script>alert(3)</script>{% raw %}
+
+    <b>bold</b>{{ 7*7 }}. (arXiv:2310.00212v1 [cs.LG])
+
+    [http://arxiv.org/abs/2310.00212](http://arxiv.org/abs/2310.00212)
+
+    "><img src=x onerror=alert(2)>
+
+    {% endraw %}
+
+    </style><svg onload=alert(4)>
+
+    \u202eevil <iframe src=javascript:alert(5)>
+    """
+
+
+def test_content_html_and_template_syntax_reach_pages_escaped(seed_site: Path) -> None:
+    folder = seed_site / "content" / "arxiv" / "2023-10-04"
+    folder.mkdir()
+    (folder / "x.md").write_text(HOSTILE, encoding="utf-8")
+    build(load_config(seed_site / "site.toml"))
+    public = seed_site / "public"
+    for page in public.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for raw in ("<script>alert", "<img src=x", "<svg", "<iframe", "<b>bold", "</title><script"):
+            assert raw not in html, (page, raw)
+    paper = (public / "papers" / "2310.00212.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in paper and "{{ 7*7 }}" in paper
+
+
+def test_export_lists_merged_papers_with_sources(seed_site: Path) -> None:
+    loaded = load(load_config(seed_site / "site.toml"))
+    data = json.loads(json.dumps(export_papers(loaded.site), ensure_ascii=False))
+    assert len(data) == 208
+    required = {
+        "id",
+        "arxiv_id",
+        "version",
+        "category",
+        "title",
+        "title_zh",
+        "authors",
+        "venue",
+        "year",
+        "kind",
+        "topic",
+        "abstract_en",
+        "abstract_truncated",
+        "abstract_zh",
+        "summary_zh",
+        "page",
+        "appearances",
+    }
+    assert all(required <= set(paper) for paper in data)
+    (evo,) = [p for p in data if p["arxiv_id"] == "2302.14838"]
+    assert evo["page"] == "papers/2302.14838.html"
+    assert sorted(a["source"].rsplit(":", 1)[0] for a in evo["appearances"]) == [
+        "content/arxiv/2023-10-03/cs.CL.md",
+        "content/venues/neurips-2023/language-modeling.md",
+    ]
+    assert all(re.fullmatch(r".+:\d+", a["source"]) for p in data for a in p["appearances"])
