@@ -40,10 +40,25 @@ def load(config: Config, content: Path | None = None) -> Loaded:
     """Read, parse and merge every input file under the content folder."""
     content = content or config.content
     if not content.is_dir():
-        raise DigestError(f"content folder {content} does not exist\n  hint: create it, or name another with --source")
+        raise DigestError(
+            f"error: content folder {content} does not exist\n"
+            "  hint: create it, correct 'content' in site.toml, or name another folder with --source"
+        )
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
     files = input_files(content)
+    if not files:
+        diagnostics.append(
+            Diagnostic(
+                _display(content, config.root),
+                0,
+                1,
+                "warning",
+                "no digest files (.md or .txt) in the content folder",
+                "put daily digests in content/arxiv/YYYY-MM-DD/CHANNEL.md and venue collections in "
+                "content/venues/VENUE/TOPIC.md",
+            )
+        )
     for file in files:
         digest, found = parse_file(_display(file, config.root), file.relative_to(content).as_posix(), file.read_bytes())
         diagnostics.extend(found)

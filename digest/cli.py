@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -76,8 +77,9 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
     _report(loaded.diagnostics)
     site = loaded.site
     click.echo(
-        f"built {len(site.papers)} papers from {loaded.files} files: {result.pages} pages written to "
-        f"{_shown(result.output)} in {result.seconds:.2f} s{_tally(loaded.diagnostics)}"
+        f"built {_count(len(site.papers), 'paper')} from {_count(loaded.files, 'file')}: "
+        f"{_count(result.pages, 'page')} written to {_shown(result.output)} in {result.seconds:.2f} s"
+        f"{_tally(loaded.diagnostics)}"
     )
     sys.exit(INPUT_ERRORS if count(loaded.diagnostics, "error") else OK)
 
@@ -86,7 +88,9 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
 @_source
 @_config
 def export(source: Path | None, config_path: Path | None) -> None:
-    """Print the merged papers as JSON, one object per paper with all its appearances.
+    """Print the merged papers as JSON.
+
+    One object per paper, with every place that lists it (`appearances`).
 
     \b
     Example:
@@ -113,7 +117,11 @@ def _report(diagnostics: list[Diagnostic]) -> None:
 
 def _tally(diagnostics: list[Diagnostic]) -> str:
     errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
-    return f" ({errors} errors, {warnings} warnings)" if errors or warnings else ""
+    return f" ({_count(errors, 'error')}, {_count(warnings, 'warning')})" if errors or warnings else ""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(path: Path) -> str:
@@ -123,6 +131,7 @@ def _shown(path: Path) -> str:
         return str(path) + "/"
 
 
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+def fail(message: str) -> NoReturn:
+    """Stop a command that could not run at all (exit code 2)."""
+    click.echo(message, err=True)
     sys.exit(2)

@@ -8,10 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from digest.errors import DigestError
+from digest.errors import DigestError, did_you_mean
 
 CONFIG_FILE = "site.toml"
-LANGUAGES = ("both", "en", "zh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +24,6 @@ class Config:
     title_zh: str = "论文摘要"
     """The site's name in Chinese, shown beside the English one."""
     description: str = "Research papers with Chinese summaries and translated abstracts."
-    base_url: str = ""
-    """The public address of the site (for feeds and sitemaps); empty for a site read offline."""
-    language: str = "both"
-    """What readers see first: `both`, `en` or `zh`."""
     content: Path = Path("content")
     """The folder of raw digest files."""
     output: Path = Path("public")
@@ -44,41 +39,45 @@ KEYS: dict[str, type] = {
     "title": str,
     "title_zh": str,
     "description": str,
-    "base_url": str,
-    "language": str,
     "content": str,
     "output": str,
     "templates": str,
     "page_size": int,
 }
 _PATHS = ("content", "output", "templates")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def load_config(path: Path | None = None) -> Config:
     """Read site.toml (by default from the working folder); a missing file means defaults."""
     path = path or Path(CONFIG_FILE)
     if not path.exists():
-        if path.name != CONFIG_FILE or path.parent != Path():
-            raise DigestError(f"{path}: no such file")
+        if path != Path(CONFIG_FILE):
+            raise DigestError(f"error: {path}: no such file\n  hint: name an existing site.toml with --config")
         return _resolve(Config(root=Path.cwd()))
     text = path.read_text(encoding="utf-8-sig")
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DigestError(f"{path}: {exc}") from exc
+        position = _TOML_POSITION.search(str(exc))
+        where = f"{position[1]}:{position[2]}" if position else "1:1"
+        problem = _TOML_POSITION.sub("", str(exc)).strip()
+        raise DigestError(
+            f"{path}:{where}: error: {problem}\n  hint: write settings as 'key = \"text\"' or 'key = 123'"
+        ) from exc
     values: dict[str, Any] = {}
     for key, value in table.items():
-        line = _line_of(text, key)
+        where = f"{path}:{_line_of(text, key)}:1: error:"
         if key not in KEYS:
-            raise DigestError(f"{path}:{line}: unknown key '{key}'\n  hint: valid keys are: {', '.join(KEYS)}")
+            raise DigestError(f"{where} unknown key '{key}'\n  hint: {did_you_mean(key, KEYS)}")
         expected = KEYS[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise DigestError(f"{path}:{line}: '{key}' must be {'a number' if expected is int else 'a text'}")
-        values[key] = Path(str(value)) if key in _PATHS else value
-    if values.get("language", "both") not in LANGUAGES:
-        raise DigestError(f"{path}:{_line_of(text, 'language')}: 'language' must be one of: {', '.join(LANGUAGES)}")
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise DigestError(f"{where} '{key}' must be a whole number\n  hint: write it without quotes: {key} = 200")
+        if expected is str and not isinstance(value, str):
+            raise DigestError(f"{where} '{key}' must be a text\n  hint: put it in quotes: {key} = \"…\"")
+        values[key] = Path(value) if key in _PATHS else value
     if values.get("page_size", 1) < 1:
-        raise DigestError(f"{path}:{_line_of(text, 'page_size')}: 'page_size' must be at least 1")
+        raise DigestError(f"{path}:{_line_of(text, 'page_size')}:1: error: 'page_size' must be at least 1")
     return _resolve(Config(root=path.resolve().parent, **values))
 
 

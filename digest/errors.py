@@ -7,6 +7,8 @@ is for what stops a command as a whole (a broken site.toml, an output folder we 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,3 +41,11 @@ class Diagnostic:
 
 def count(diagnostics: list[Diagnostic], severity: Severity) -> int:
     return sum(1 for d in diagnostics if d.severity == severity)
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """A hint for a mistyped key: the closest valid one, then all of them."""
+    choices = list(valid)
+    close = difflib.get_close_matches(name, choices, n=1)
+    guess = f"did you mean '{close[0]}'? " if close else ""
+    return f"{guess}valid keys are: {', '.join(choices)}"

@@ -89,10 +89,14 @@ class Appearance:
 
 def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     env = environment(config)
+    env.globals["category_pages"] = {c.key: c.page for c in site.categories}
+    env.globals["venue_pages"] = {c.key: c.page for c in site.venues}
     digests = {d.source: d for d in site.digests}
 
     def page(template: str, path: str, **context: Any) -> tuple[str, bytes]:
-        html = env.get_template(template).render(page=path, root=urls.root_of(path), **context)
+        html = env.get_template(template).render(
+            page=path, root=urls.root_of(path), section=urls.section_of(path), **context
+        )
         return path, html.encode("utf-8")
 
     yield page("home.html", urls.HOME, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])

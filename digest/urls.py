@@ -85,6 +85,12 @@ def collection_path(paths: Paths, kind: str, key: str) -> str:
     return paths.claim(kind, key, folder, slug(key))
 
 
+def section_of(page: str) -> str:
+    """The part of the site a page belongs to, for the navigation: `papers`, `venues`, … or ''."""
+    match = re.match(r"(papers|digests|venues|categories|dates)\b", page)
+    return match[1] if match else ""
+
+
 def root_of(page: str) -> str:
     """The relative prefix from `page` back to the output folder (`''`, `'../'`, …)."""
     return "../" * page.count("/")

@@ -51,13 +51,13 @@ def _check_output(output: Path, protected: list[Path]) -> None:
     for path in protected:
         if output == path or output in path.parents:
             raise DigestError(
-                f"the output folder {output} contains {path}; building there would replace it\n"
-                "  hint: choose another output folder, e.g. 'public'"
+                f"error: will not write the site to {output}: building there would replace {path}\n"
+                "  hint: choose a new or empty folder, e.g. --output public"
             )
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
         raise DigestError(
-            f"{output} exists and was not made by digest; it is left as it is\n"
-            "  hint: remove it, or choose another output folder with --output"
+            f"error: {output} exists and was not made by digest, so it is left as it is\n"
+            "  hint: choose a new or empty folder with --output"
         )
 
 

@@ -39,7 +39,7 @@ def test_build_with_source_and_output(in_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "elsewhere"
     result = CliRunner().invoke(main, ["build", "--source", "content/venues", "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert "built 140 papers from 1 files" in result.stdout
+    assert "built 140 papers from 1 file:" in result.stdout
     assert (out / "venues" / "neurips-2023.html").is_file() and not (in_site / "public").exists()
 
 
@@ -53,7 +53,7 @@ def test_bad_file_is_reported_and_the_rest_is_published(in_site: Path) -> None:
     assert result.exit_code == 1
     assert "content/arxiv/2023-10-04/cs.CL.md:5:1: error: table row cannot be read" in result.stderr
     assert "hint:" in result.stderr
-    assert "built 208 papers from 3 files" in result.stdout and "(1 errors, 0 warnings)" in result.stdout
+    assert "built 208 papers from 3 files" in result.stdout and "(1 error, 0 warnings)" in result.stdout
     assert (in_site / "public" / "papers" / "2310.00212.html").is_file()
 
 
@@ -61,7 +61,7 @@ def test_unknown_config_key_names_key_line_and_valid_keys(in_site: Path) -> None
     (in_site / "site.toml").write_text('title = "x"\ntitel = "y"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 2
-    assert "site.toml:2: unknown key 'titel'" in result.stderr and "valid keys are: title," in result.stderr
+    assert "site.toml:2:1: error: unknown key 'titel'" in result.stderr and "did you mean 'title'?" in result.stderr
     assert not (in_site / "public").exists()
 
 

@@ -50,7 +50,8 @@ def parse_file(path: str, content_path: str, data: bytes) -> tuple[DigestFile | 
                 source.body_start + 1,
                 "file is in neither digest format; nothing in it is published",
                 "a daily digest starts with '# 摘要' and its table; a venue collection with "
-                "'# Papers about TOPIC in VENUE YEAR' and '## Title' per paper",
+                "'# Papers about TOPIC in VENUE YEAR' and '## Title' per paper; "
+                "move files that are not digests out of the content folder",
             )
     return digest, source.diagnostics
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from digest.errors import Diagnostic
+from digest.errors import Diagnostic, did_you_mean
 
 FRONT_MATTER_KEYS = ("date", "channel", "venue", "year", "topic")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -107,7 +107,7 @@ def _take_front_matter(source: SourceText) -> None:
 
 def _check_front_matter_value(source: SourceText, line: int, key: str, value: Any) -> Any:
     if key not in FRONT_MATTER_KEYS:
-        source.error(line, f"unknown front matter key '{key}'", f"valid keys are: {', '.join(FRONT_MATTER_KEYS)}")
+        source.error(line, f"unknown front matter key '{key}'", did_you_mean(key, FRONT_MATTER_KEYS))
         return None
     if key == "date":
         if isinstance(value, dt.datetime):
