@@ -50,7 +50,7 @@ def load(config: Config, content: Path | None = None) -> Loaded:
     if not files:
         diagnostics.append(
             Diagnostic(
-                _display(content, config.root),
+                _display(content, config.root, content),
                 0,
                 1,
                 "warning",
@@ -60,7 +60,9 @@ def load(config: Config, content: Path | None = None) -> Loaded:
             )
         )
     for file in files:
-        digest, found = parse_file(_display(file, config.root), file.relative_to(content).as_posix(), file.read_bytes())
+        digest, found = parse_file(
+            _display(file, config.root, content), file.relative_to(content).as_posix(), file.read_bytes()
+        )
         diagnostics.extend(found)
         if digest is not None:
             digests.append(digest)
@@ -87,9 +89,12 @@ def input_files(content: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
 
 
-def _display(file: Path, root: Path) -> str:
-    """How diagnostics and appearances name a file: relative to the site folder when inside it."""
-    try:
-        return Path(os.path.abspath(file)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return file.as_posix()
+def _display(file: Path, root: Path, content: Path) -> str:
+    """How diagnostics and pages name a file: relative to the site folder when inside it, else
+    relative to the content folder's parent. Never absolute: pages must not show the machine."""
+    for base in (root, content.parent):
+        try:
+            return Path(os.path.abspath(file)).relative_to(os.path.abspath(base)).as_posix()
+        except ValueError:
+            continue
+    return file.name

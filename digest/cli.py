@@ -12,7 +12,7 @@ import click
 from digest import __version__
 from digest.build import build as build_site_folder
 from digest.build import load
-from digest.config import Config, load_config
+from digest.config import load_config
 from digest.errors import Diagnostic, DigestError, count
 from digest.export import export_papers
 
@@ -69,7 +69,7 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
       digest build --source content --output /tmp/site
     """
     try:
-        config = _load(config_path)
+        config = load_config(config_path)
         result = build_site_folder(config, source, output)
     except DigestError as exc:
         fail(str(exc))
@@ -98,16 +98,12 @@ def export(source: Path | None, config_path: Path | None) -> None:
       digest export | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
     """
     try:
-        loaded = load(_load(config_path), source)
+        loaded = load(load_config(config_path), source)
     except DigestError as exc:
         fail(str(exc))
     _report(loaded.diagnostics)
     click.echo(json.dumps(export_papers(loaded.site), ensure_ascii=False, indent=1))
     sys.exit(INPUT_ERRORS if count(loaded.diagnostics, "error") else OK)
-
-
-def _load(config_path: Path | None) -> Config:
-    return load_config(config_path)
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:

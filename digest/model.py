@@ -109,14 +109,19 @@ class Paper:
     summary_en: str
     arxiv: Record | None
     """The arXiv side: the appearance with the highest version (latest on a tie)."""
-    venue_side: Record | None
-    """The venue side, when a venue collection lists the paper."""
+    venue_sides: tuple[Record, ...]
+    """One record per venue that lists the paper, in reading order; the first gives `venue`,
+    `year`, `kind` and `topic`."""
     appearances: tuple[Record, ...]
-    """Every record of this paper, ordered by source file and line."""
+    """Every record of this paper, in reading order."""
 
     @property
     def venue_label(self) -> str:
         return venue_label(self.venue, self.year)
+
+    def side_in(self, label: str) -> Record | None:
+        """The paper's record in the venue called `label` (`NeurIPS 2023`)."""
+        return next((r for r in self.venue_sides if venue_label(r.venue, r.year) == label), None)
 
 
 def venue_label(venue: str, year: int | None) -> str:
@@ -136,7 +141,7 @@ class Collection:
     papers: tuple[Paper, ...]
     pages: tuple[str, ...]
     """Output paths: the first page, then `-2`, `-3` … when paginated."""
-    digests: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = field(default=())
     """Sources of the input files behind this collection (for venues and dates)."""
 
     @property

@@ -8,7 +8,6 @@ write is relative and names a file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -20,10 +19,10 @@ from markupsafe import Markup, escape
 
 from digest import __version__, urls
 from digest.config import Config
-from digest.model import Collection, DigestFile, Record
-from digest.site import Site
+from digest.model import Collection, DigestFile, Paper, Record
+from digest.parse.text import CJK_RUN, has_cjk
+from digest.site import Site, kind_in
 
-_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 
 
@@ -51,6 +50,7 @@ def environment(config: Config) -> jinja2.Environment:
     )
     env.filters["text"] = mark_chinese
     env.filters["paragraphs"] = paragraphs
+    env.filters["lang"] = lambda text: "zh-Hans" if has_cjk(text) else "en"
     env.globals.update(
         site=config,
         version=__version__,
@@ -66,7 +66,7 @@ def mark_chinese(text: str) -> Markup:
     English field (a title, an author list) still tells browsers which glyphs are Chinese."""
     out: list[str] = []
     position = 0
-    for match in _CJK_RUN.finditer(text):
+    for match in CJK_RUN.finditer(text):
         out.append(escape(text[position : match.start()]))
         out.append(Markup('<span lang="zh-Hans">%s</span>') % match.group())
         position = match.end()
@@ -107,8 +107,8 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
         rows = [(record, site.paper_of[(record.source, record.line)]) for record in digest.records]
         yield page("digest.html", site.digest_pages[digest.source], digest=digest, rows=rows)
     for collection in (site.all_papers, *site.venues, *site.categories, *site.dates):
-        sources = [(digests[source], site.digest_pages[source]) for source in collection.digests]
-        yield from _collection_pages(page, collection, sources)
+        sources = [(digests[source], site.digest_pages[source]) for source in collection.sources]
+        yield from _collection_pages(page, collection, sources, config.page_size)
     yield page("listing.html", urls.VENUES, kind="venue", collections=site.venues, site_view=site)
     yield page("listing.html", urls.CATEGORIES, kind="category", collections=site.categories, site_view=site)
     yield page("listing.html", urls.DATES, kind="date", collections=site.dates, site_view=site)
@@ -117,28 +117,27 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
 
 
 def _collection_pages(
-    page: Any, collection: Collection, sources: list[tuple[DigestFile, str]]
+    page: Any, collection: Collection, sources: list[tuple[DigestFile, str]], page_size: int
 ) -> Iterator[tuple[str, bytes]]:
-    size = -(-len(collection.papers) // len(collection.pages)) if collection.papers else 1
+    counts = _kind_counts(collection)
     for number, path in enumerate(collection.pages, start=1):
-        members = collection.papers[(number - 1) * size : number * size]
-        groups = [(kind, list(papers)) for kind, papers in groupby(members, key=lambda p: p.kind)]
+        members = collection.papers[(number - 1) * page_size : number * page_size]
+        groups = _kind_groups(collection, members) if collection.kind == "venue" else []
         yield page(
-            "collection.html",
-            path,
-            collection=collection,
-            papers=members,
-            groups=groups,
-            number=number,
-            kind_counts=_kind_counts(collection),
-            sources=sources,
-        )
+            "collection.html", path, collection=collection, papers=members, groups=groups,
+            number=number, kind_counts=counts, sources=sources,
+        )  # fmt: skip
+
+
+def _kind_groups(collection: Collection, members: tuple[Paper, ...]) -> list[tuple[str, list[Paper]]]:
+    """A venue's papers on one page, grouped by their kind at this venue (already in order)."""
+    return [(kind, list(papers)) for kind, papers in groupby(members, key=lambda p: kind_in(p, collection.key))]
 
 
 def _kind_counts(collection: Collection) -> list[tuple[str, int]]:
     if collection.kind != "venue":
         return []
-    return [(kind, len(list(papers))) for kind, papers in groupby(collection.papers, key=lambda p: p.kind)]
+    return [(kind, len(papers)) for kind, papers in _kind_groups(collection, collection.papers)]
 
 
 def _assets(config: Config) -> Iterator[tuple[str, bytes]]:

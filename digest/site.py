@@ -2,7 +2,7 @@
 
 One paper, many appearances: arXiv records merge by arXiv ID; a venue record joins the arXiv
 paper whose normalised title it shares, or stands as a paper of its own, identified by its
-venue and the last segment of its link.
+venue and its link (the last path segment, or the `id=` of a forum link).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
 from digest.errors import Diagnostic
@@ -46,28 +46,33 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     groups = _group(ordered, diagnostics)
     papers = sorted((_paper(paths, key, records) for key, records in groups.items()), key=_title_order)
     paper_of = {(r.source, r.line): paper for paper in papers for r in paper.appearances}
-
-    newest_first = tuple(sorted(ordered, key=lambda d: (d.date, d.content_path), reverse=True))
     digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in ordered}
+
     by_venue: dict[str, list[Paper]] = defaultdict(list)
     by_category: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
-        if paper.venue:
-            by_venue[paper.venue_label].append(paper)
+        for label in dict.fromkeys(venue_label(r.venue, r.year) for r in paper.venue_sides):
+            by_venue[label].append(paper)
         if paper.category:
             by_category[paper.category].append(paper)
+    by_date: dict[str, dict[str, Paper]] = defaultdict(dict)
+    for digest in ordered:
+        if digest.date:
+            for record in digest.records:
+                paper = paper_of[(record.source, record.line)]
+                by_date[digest.date].setdefault(paper.id, paper)
     venue_sources = _sources(ordered, lambda d: venue_label(d.venue, d.year) if d.format == "venue" else "")
     date_sources = _sources(ordered, lambda d: d.date)
 
+    def pages_for(kind: CollectionKind, key: str, first: str, count: int) -> tuple[str, ...]:
+        return paths.paginate(kind, key, first, max(1, -(-count // page_size)))
+
     def collection(kind: CollectionKind, key: str, members: list[Paper], sources: tuple[str, ...] = ()) -> Collection:
         first = urls.collection_path(paths, kind, key)
-        return Collection(kind, key, tuple(members), paths.paginate(kind, key, first, _page_count(members)), sources)
-
-    def _page_count(members: list[Paper]) -> int:
-        return max(1, -(-len(members) // page_size))
+        return Collection(kind, key, tuple(members), pages_for(kind, key, first, len(members)), sources)
 
     venues = tuple(
-        collection("venue", label, sorted(members, key=_kind_order), venue_sources.get(label, ()))
+        collection("venue", label, sorted(members, key=_kind_order(label)), venue_sources.get(label, ()))
         for label, members in sorted(by_venue.items())
     )
     categories = tuple(
@@ -75,11 +80,11 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
         for category, members in sorted(by_category.items())
     )
     dates = tuple(
-        collection("date", date, _papers_in(ordered, date, paper_of), date_sources[date])
-        for date in sorted(date_sources, reverse=True)
+        collection("date", date, list(by_date[date].values()), date_sources[date])
+        for date in sorted(by_date, reverse=True)
     )
-    all_pages = paths.paginate("all", "all", urls.ALL_PAPERS, _page_count(papers))
-    all_papers = Collection("all", "all", tuple(papers), all_pages)
+    all_papers = Collection("all", "all", tuple(papers), pages_for("all", "all", urls.ALL_PAPERS, len(papers)))
+    newest_first = tuple(reversed(ordered))
     site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of)
     return site, diagnostics
 
@@ -95,29 +100,54 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
                 venue_records.append(record)
                 continue
             key = record.arxiv_id or _title_id(record)
+            if groups[key] and record.title and not _same_title(groups[key][0], record):
+                first = groups[key][0]
+                diagnostics.append(_warning(
+                    record, f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' "
+                    f"at {first.location}; both are published as one paper",
+                    "check the arXiv ID; a paper keeps its title across digests",
+                ))  # fmt: skip
             groups[key].append(record)
             if record.arxiv_id and record.title:
                 by_title[normalise_title(record.title)].add(record.arxiv_id)
     for record in venue_records:
         matches = sorted(by_title.get(normalise_title(record.title), ())) if record.title else []
         if len(matches) > 1:
-            diagnostics.append(
-                Diagnostic(
-                    record.source,
-                    record.line,
-                    1,
-                    "warning",
-                    f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
-                    "add the arXiv ID to the title or make the titles distinct",
-                )
-            )
-        groups[matches[0] if len(matches) == 1 else _venue_id(record)].append(record)
+            diagnostics.append(_warning(
+                record, f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
+                "make the titles distinct if these are different papers",
+            ))  # fmt: skip
+        key = matches[0] if len(matches) == 1 else _venue_id(record)
+        if len(matches) != 1 and groups[key] and not _same_title(groups[key][0], record):
+            first = groups[key][0]
+            diagnostics.append(_warning(
+                record, f"link is the same as that of '{first.title[:60]}' at {first.location}; "
+                "published as a paper of its own",
+                "give each paper its own link",
+            ))  # fmt: skip
+            key = f"{key}-{_title_id(record)}"
+        groups[key].append(record)
     return groups
 
 
+def _warning(record: Record, message: str, hint: str) -> Diagnostic:
+    return Diagnostic(record.source, record.line, 1, "warning", message, hint)
+
+
+def _same_title(one: Record, other: Record) -> bool:
+    return normalise_title(one.title) == normalise_title(other.title)
+
+
 def _venue_id(record: Record) -> str:
-    """`<venue-slug>/<last segment of the link>`, or a title-based ID when there is no link."""
-    segment = urlsplit(record.url).path.rstrip("/").rpartition("/")[2] if record.url else ""
+    """`<venue-slug>/<the link's id>`, or a title-based ID when there is no link.
+
+    The link's id is its `id=` query value (OpenReview's `forum?id=…`) or its last path segment.
+    """
+    if not record.url:
+        return _title_id(record)
+    parts = urlsplit(record.url)
+    query_id = parse_qs(parts.query).get("id", [""])[0]
+    segment = query_id or parts.path.rstrip("/").rpartition("/")[2]
     if not segment:
         return _title_id(record)
     return f"{urls.slug(venue_label(record.venue, record.year))}/{segment}"
@@ -134,11 +164,16 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
     venue_records = [r for r in records if r.format == "venue"]
     # The fullest arXiv side: highest version, and the latest reading on a tie.
     arxiv = max(reversed(arxiv_records), key=lambda r: r.version or 0, default=None)
-    venue = venue_records[0] if venue_records else None
+    first_per_venue: dict[str, Record] = {}
+    for record in venue_records:
+        first_per_venue.setdefault(venue_label(record.venue, record.year), record)
+    sides = tuple(first_per_venue.values())
+    venue = sides[0] if sides else None
+    # Fields are taken from the arXiv side first, then from any other record that has them.
+    preferred = ([arxiv] if arxiv else []) + arxiv_records + venue_records
 
-    def first(field: str) -> str:
-        ordered = ([arxiv] if arxiv else []) + arxiv_records + venue_records
-        return next((value for r in ordered if (value := getattr(r, field))), "")
+    def first(values: Iterable[str]) -> str:
+        return next((value for value in values if value), "")
 
     # The fullest English abstract with its own translation: a venue's is never cut.
     abstract_side = venue if venue and venue.abstract_en else arxiv or venue
@@ -146,11 +181,11 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
     return Paper(
         id=paper_id,
         page=urls.paper_path(paths, paper_id),
-        title=first("title"),
-        title_zh=first("title_zh"),
+        title=first(r.title for r in preferred),
+        title_zh=first(r.title_zh for r in preferred),
         arxiv_id=arxiv.arxiv_id if arxiv else "",
         version=arxiv.version if arxiv else None,
-        category=first("category"),
+        category=first(r.category for r in preferred),
         authors=next((r.authors for r in venue_records if r.authors), ()),
         venue=venue.venue if venue else "",
         year=venue.year if venue else None,
@@ -158,11 +193,11 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
         topic=venue.topic if venue else "",
         abstract_en=abstract_side.abstract_en,
         abstract_truncated=abstract_side.abstract_truncated,
-        abstract_zh=abstract_side.abstract_zh or first("abstract_zh"),
-        summary_zh=first("summary_zh"),
-        summary_en=first("summary_en"),
+        abstract_zh=abstract_side.abstract_zh or first(r.abstract_zh for r in preferred),
+        summary_zh=first(r.summary_zh for r in preferred),
+        summary_en=first(r.summary_en for r in preferred),
         arxiv=arxiv,
-        venue_side=venue,
+        venue_sides=sides,
         appearances=tuple(records),
     )
 
@@ -176,21 +211,20 @@ def _sources(digests: list[DigestFile], key_of: Callable[[DigestFile], str]) -> 
     return {key: tuple(sources) for key, sources in found.items()}
 
 
-def _papers_in(digests: list[DigestFile], date: str, paper_of: dict[tuple[str, int], Paper]) -> list[Paper]:
-    """Papers listed by the digests of one date, in digest and table order, each once."""
-    seen: dict[str, Paper] = {}
-    for digest in digests:
-        if digest.date == date:
-            for record in digest.records:
-                paper = paper_of[(record.source, record.line)]
-                seen.setdefault(paper.id, paper)
-    return list(seen.values())
-
-
 def _title_order(paper: Paper) -> tuple[str, str]:
     return (normalise_title(paper.title), paper.id)
 
 
-def _kind_order(paper: Paper) -> tuple[int, str, tuple[str, str]]:
-    rank = KIND_ORDER.index(paper.kind) if paper.kind in KIND_ORDER else len(KIND_ORDER) + (not paper.kind)
-    return (rank, paper.kind, _title_order(paper))
+def kind_in(paper: Paper, label: str) -> str:
+    """The paper's presentation kind at the venue called `label`."""
+    side = paper.side_in(label)
+    return side.kind if side else ""
+
+
+def _kind_order(label: str) -> Callable[[Paper], tuple[int, str, tuple[str, str]]]:
+    def order(paper: Paper) -> tuple[int, str, tuple[str, str]]:
+        kind = kind_in(paper, label)
+        rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER) + (not kind)
+        return (rank, kind, _title_order(paper))
+
+    return order

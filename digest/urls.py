@@ -40,8 +40,8 @@ def slug(value: str) -> str:
     if lost or not text or len(text) > MAX_SLUG:
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         text = f"{text[: MAX_SLUG - 9].rstrip('._-')}-{digest}".lstrip("-")
-    if text.split(".")[0] in _WINDOWS_DEVICES:
-        text = f"{text}-"
+    if text.split(".")[0] in _WINDOWS_DEVICES:  # `con`, `con.cl`: Windows reserves the stem
+        text = f"_{text}"
     return text
 
 
@@ -94,11 +94,6 @@ def section_of(page: str) -> str:
 def root_of(page: str) -> str:
     """The relative prefix from `page` back to the output folder (`''`, `'../'`, …)."""
     return "../" * page.count("/")
-
-
-def relative(from_page: str, to_page: str) -> str:
-    """A link from one output page to another; always relative, always naming a file."""
-    return root_of(from_page) + to_page
 
 
 def arxiv_abs(arxiv_id: str) -> str:

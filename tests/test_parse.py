@@ -54,6 +54,10 @@ def _table_refs(text: str) -> list[int]:
 CORPUS_FILES = sorted(CORPUS.glob("*/*.md"))
 
 
+def test_corpus_is_there() -> None:
+    assert len(CORPUS_FILES) == 12, f"expected the twelve real digests in {CORPUS}"
+
+
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_corpus_file_parses_every_table_row(path: Path) -> None:
     data = path.read_bytes()

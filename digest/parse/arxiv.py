@@ -17,7 +17,7 @@ from digest.parse.text import (
     arxiv_id_from_url,
     clean,
     has_cjk,
-    is_web_url,
+    link_target,
     looks_truncated,
     normalise_title,
     split_arxiv_id,
@@ -32,7 +32,6 @@ _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
 _BLOCK_HEADER = re.compile(r"^\[\^(?P<ref>\d+)\]:[ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
-_LINK_LINE = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 
 # `Title. (arXiv:2310.00212v1 [cs.LG] UPDATED)`: the old feed's title line.
 _OLD_TITLE_LINE = re.compile(
@@ -74,8 +73,6 @@ class Block:
     ref: int
     title_zh: str
     fields: tuple[Field, ...]
-    by_paragraph: bool
-    """True when the block did not keep the one-line-per-field layout and was read by paragraph."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,27 +143,19 @@ def _block_end(lines: list[str], start: int) -> int:
 
 
 def _block(source: SourceText, number: int, ref: int, title_zh: str, body: list[str]) -> Block:
-    """Fields sit on every second line, separated by empty lines; an empty field is a line of
-    spaces, and a line of spaces where a separator belongs ends the block."""
-    fields: list[Field] = []
-    regular = True
-    position = 0
-    while position < len(body):
-        separator = body[position]
-        if separator != "":
-            regular = not separator.strip() and not any(line.strip() for line in body[position:])
-            break
-        if position + 1 < len(body):
-            fields.append(Field(number + position + 2, clean(body[position + 1])))
-        position += 2
-    if not regular:
+    """Fields sit on every second line, each after a blank line; a field of only spaces is empty.
+    Blank lines at the end (the closing line of spaces, the end of the file) read as empty
+    fields here, and `_body_fields` keeps only as many as the layout has room for."""
+    if all(not line.strip() for line in body[0::2]):
+        fields = [Field(number + offset + 1, clean(line)) for offset, line in enumerate(body) if offset % 2]
+    else:
         fields = _paragraphs(number, body)
         source.warning(
             number,
             f"detail block [^{ref}] does not keep one field a line between empty lines; fields were read by paragraph",
             "put each field on one line indented by four spaces, with an empty line between fields",
         )
-    return Block(number, ref, clean(title_zh), tuple(fields), by_paragraph=not regular)
+    return Block(number, ref, clean(title_zh), tuple(fields))
 
 
 def _paragraphs(number: int, body: list[str]) -> list[Field]:
@@ -239,14 +228,14 @@ def _record_from_row(source: SourceText, row: TableRow) -> Record:
         title=title,
         arxiv_id=arxiv[0] if arxiv else "",
         version=arxiv[1] if arxiv else None,
-        url=_web_url(source, row.line, row.url),
+        url=source.web_url(row.line, row.url),
         summary_zh=row.summary,
     )
 
 
 def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
     fields = list(block.fields)
-    url_at = next((i for i, f in enumerate(fields[:3]) if _link(f.text) is not None), None)
+    url_at = next((i for i, f in enumerate(fields[:3]) if link_target(f.text) is not None), None)
     if url_at is None:
         source.error(
             block.line,
@@ -261,15 +250,15 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
     summary_zh, summary_en, abstract_zh, raw_abstract = _body_fields(source, block, rest)
 
     abstract_en, prefix_id, announce_type = _announce_prefix(raw_abstract)
-    url = _link(url_field.text) if url_field else None
-    url = _web_url(source, url_field.line, url) if url_field and url else ""
+    url = link_target(url_field.text) if url_field else None
+    url = source.web_url(url_field.line, url) if url_field and url else ""
     arxiv_id, version = _identify(source, block, title_id, prefix_id, arxiv_id_from_url(url) if url else None)
 
     if row is not None:
         _compare(source, block, row, title, arxiv_id, summary_zh)
         title = title or row.title
         summary_zh = summary_zh or row.summary
-        url = url or _web_url(source, row.line, row.url)
+        url = url or source.web_url(row.line, row.url)
         if not arxiv_id and (from_row := arxiv_id_from_url(row.url)):
             arxiv_id, version = from_row[0], version or from_row[1]
     if not title:
@@ -302,8 +291,14 @@ def _body_fields(source: SourceText, block: Block, rest: list[Field]) -> tuple[s
     """(Chinese summary, English summary, Chinese abstract, English abstract) from the fields
     after the URL line."""
     texts = [f.text for f in rest]
-    while len(texts) > _FULL_LAYOUT and not texts[-1]:
-        texts.pop()
+    filled = max((index + 1 for index, text in enumerate(texts) if text), default=0)
+    # Blank lines at the end of a block may read as empty fields. The last filled field is
+    # the English abstract: second in the oldest layout, fourth in the full one.
+    if filled == _OLDEST_LAYOUT and not has_cjk(texts[1]):
+        layout = _OLDEST_LAYOUT
+    else:
+        layout = next((n for n in (_FULL_LAYOUT, _OLDEST_LAYOUT) if filled <= n <= len(texts)), filled)
+    texts = texts[:layout]
     if len(texts) == _FULL_LAYOUT:
         return texts[0], texts[1], texts[2], texts[3]
     if len(texts) == _OLDEST_LAYOUT:
@@ -381,22 +376,3 @@ def _compare(source: SourceText, block: Block, row: TableRow, title: str, arxiv_
             f"table row [^{row.ref}] and its detail block (line {block.line}) disagree on the {' and '.join(problems)}",
             "make the row repeat the block; the block's text is published",
         )
-
-
-def _link(text: str) -> str | None:
-    """The target of a `[URL](URL)` line, or a bare URL; None when the line is neither."""
-    match = _LINK_LINE.match(text)
-    if match:
-        return match["url"].strip()
-    return text if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", text) else None
-
-
-def _web_url(source: SourceText, line: int, url: str) -> str:
-    if is_web_url(url):
-        return url
-    source.warning(
-        line,
-        f"link '{url[:80]}' is not an http(s) address; it is not published",
-        "link papers with https:// addresses only",
-    )
-    return ""

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from digest.errors import Diagnostic, did_you_mean
+from digest.parse.text import is_web_url
 
 FRONT_MATTER_KEYS = ("date", "channel", "venue", "year", "topic")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -39,6 +40,18 @@ class SourceText:
 
     def warning(self, line: int, message: str, hint: str, col: int = 1) -> None:
         self.diagnostics.append(Diagnostic(self.path, line, col, "warning", message, hint))
+
+    def web_url(self, line: int, url: str) -> str:
+        """`url` when it is an http(s) address, the only links content may publish; else ''
+        and a warning."""
+        if is_web_url(url):
+            return url
+        self.warning(
+            line,
+            f"link '{url[:80]}' is not an http(s) address; it is not published",
+            "link papers with https:// addresses only",
+        )
+        return ""
 
 
 def read_source(path: str, data: bytes) -> SourceText:

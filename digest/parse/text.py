@@ -7,8 +7,11 @@ import unicodedata
 from urllib.parse import urlsplit
 
 # Control characters other than tab and newline cannot appear in an HTML page; U+200B (zero
-# width space) is noise the upstream translator leaves in fields.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
+# width space) is noise the upstream translator leaves in fields; bidi embeddings, overrides
+# and isolates would let a field reorder the text around it.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_LINK = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
+_BARE_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 
 # New-style IDs (`2310.00212`, since 2007) and old-style ones (`math/0601001`, `math.AG/0601001`).
 ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
@@ -49,6 +52,14 @@ def arxiv_id_from_url(url: str) -> tuple[str, int | None] | None:
     return match["id"], int(version) if version else None
 
 
+def link_target(text: str) -> str | None:
+    """The target of a `[text](URL)` line, or a bare URL; None when the line is neither."""
+    match = _LINK.match(text.strip())
+    if match:
+        return match["url"].strip()
+    return text.strip() if _BARE_URL.match(text.strip()) else None
+
+
 def is_web_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host: the only links content may carry."""
     try:
@@ -78,5 +89,9 @@ def normalise_title(title: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
 
 
+# Han characters and CJK punctuation: text that browsers must be told is Chinese.
+CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
 def has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return CJK_RUN.search(text) is not None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from digest.model import Record
 from digest.parse.source import SourceText
-from digest.parse.text import clean, is_web_url
+from digest.parse.text import clean, link_target
 
 # The topic may itself contain " in ": the venue follows the last one.
 H1 = re.compile(r"^#\s+Papers about\s+(?P<topic>.+)\s+in\s+(?P<venue>\S.*?)\s+(?P<year>\d{4})\s*$", re.IGNORECASE)
@@ -21,7 +21,6 @@ _H2 = re.compile(r"^##(\s|$)")
 # The kind sits in `<sup>` with a malformed closing tag (`<sup>poster<sup>`) or a correct one.
 _KIND = re.compile(r"\s*<sup>\s*(?P<kind>[^<>]*?)\s*</?sup>\s*$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
-_LINK = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 
 LABELS = ("authors", "link", "abstract", "摘要")
 
@@ -160,14 +159,4 @@ def _url(source: SourceText, entry: Entry) -> str:
     text = _text(entry, "link")
     if not text:
         return ""
-    match = _LINK.match(text)
-    url = match["url"].strip() if match else text
-    if is_web_url(url):
-        return url
-    line = entry.fields["link"][0]
-    source.warning(
-        line,
-        f"link '{url[:80]}' is not an http(s) address; it is not published",
-        "write the link as '[https://…](https://…)'",
-    )
-    return ""
+    return source.web_url(entry.fields["link"][0], link_target(text) or text)

@@ -1,0 +1,139 @@
+"""Merging records into papers and papers into collections, on small sites written here."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import AUDIT, REPO, SHARED
+
+from digest.build import build, load
+from digest.config import load_config
+
+
+def daily(*papers: tuple[str, str]) -> str:
+    """A daily digest listing (arXiv ID, title) pairs."""
+    rows = "".join(
+        f"| [^{n}] | [{title}](https://arxiv.org/abs/{arxiv}) | 总结{n} |\n"
+        for n, (arxiv, title) in enumerate(papers, 1)
+    )
+    blocks = "".join(
+        f"[^{n}]: 标题{n}\n\n    {title}\n\n    [https://arxiv.org/abs/{arxiv}](https://arxiv.org/abs/{arxiv})\n\n"
+        f"    总结{n}\n\n    \n\n    摘要{n}\n\n    Abstract {n}.\n    \n"
+        for n, (arxiv, title) in enumerate(papers, 1)
+    )
+    return f"# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n{rows}\n# 详细\n\n{blocks}"
+
+
+def venue(heading: str, *papers: tuple[str, str, str]) -> str:
+    """A venue collection listing (title, kind, link) triples."""
+    body = "".join(
+        f"## {title}<sup>{kind}<sup>\n\nAuthors: A. Author, B. Author\n\nLink: [{link}]({link})\n\n"
+        f"Abstract:\n\n {title} abstract.\n\n摘要:\n\n{title} 摘要。\n\n"
+        for title, kind, link in papers
+    )
+    return f"# {heading}\n{body}"
+
+
+def make_site(root: Path, files: dict[str, str]) -> Path:
+    """A site folder: an empty site.toml (all defaults) and the given content files."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "site.toml").write_text("", encoding="utf-8")
+    for name, text in files.items():
+        path = root / "content" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_forum_links_identify_papers_by_their_id(tmp_path: Path) -> None:
+    forum = "https://openreview.net/forum?id="
+    site = make_site(tmp_path, {"venues/iclr-2024/rl.md": venue(
+        "Papers about RL in ICLR 2024", ("First", "oral", forum + "AAA"), ("Second", "poster", forum + "BBB"),
+        ("Third", "poster", forum + "CCC"),
+    )})  # fmt: skip
+    loaded = load(load_config(site / "site.toml"))
+    assert sorted(p.id for p in loaded.site.papers) == ["iclr-2024/AAA", "iclr-2024/BBB", "iclr-2024/CCC"]
+    assert loaded.diagnostics == []
+
+
+def test_one_link_for_two_titles_keeps_both_papers_and_says_so(tmp_path: Path) -> None:
+    link = "https://example.org/paper"
+    site = make_site(
+        tmp_path, {"venues/x-2024/t.md": venue("Papers about T in X 2024", ("One", "", link), ("Two", "", link))}
+    )
+    loaded = load(load_config(site / "site.toml"))
+    assert sorted(p.title for p in loaded.site.papers) == ["One", "Two"]
+    assert [d.line for d in loaded.diagnostics] == [16] and "same as that of 'One'" in loaded.diagnostics[0].message
+
+
+def test_paper_in_two_venues_is_in_both_collections(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001", "Shared Paper")),
+        "venues/iclr-2024/a.md": venue("Papers about A in ICLR 2024", ("Shared Paper", "oral", "https://iclr.cc/1")),
+        "venues/neurips-2024/b.md": venue("Papers about B in NeurIPS 2024", ("Shared paper", "poster", "https://nips.cc/2")),
+    })  # fmt: skip
+    result = build(load_config(site / "site.toml"))
+    (paper,) = result.loaded.site.papers
+    assert [v.key for v in result.loaded.site.venues] == ["ICLR 2024", "NeurIPS 2024"]
+    assert all(v.papers == (paper,) for v in result.loaded.site.venues)
+    html = (site / "public" / paper.page).read_text(encoding="utf-8")
+    assert "https://iclr.cc/1" in html and "https://nips.cc/2" in html
+    neurips = (site / "public" / "venues" / "neurips-2024.html").read_text(encoding="utf-8")
+    assert "Poster" in neurips and "Oral" not in neurips, "kinds are per venue"
+
+
+def test_same_arxiv_id_with_another_title_is_one_paper_and_a_warning(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001", "Original Title")),
+        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001", "Something Else")),
+    })  # fmt: skip
+    loaded = load(load_config(site / "site.toml"))
+    assert len(loaded.site.papers) == 1 and len(loaded.site.papers[0].appearances) == 2
+    (warning,) = loaded.diagnostics
+    assert warning.path == "content/arxiv/2024-01-02/cs.LG.md"
+    assert "listed here as 'Something Else' but as 'Original Title'" in warning.message
+
+
+def test_consecutive_days_merge_by_arxiv_id(tmp_path: Path) -> None:
+    """The seed (cs.CL 2023-10-03) and the corpus's next day share papers; count them from the files."""
+    day1 = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
+    day2 = SHARED / "corpus" / "cn-chat-arxiv" / "2023-10-04" / "cs.CL.md"
+    ids = [
+        set(
+            re.findall(
+                r"^\| \[\^\d+\] \| \[.*\]\(https?://arxiv\.org/abs/([^)]+)\)", p.read_text(encoding="utf-8"), re.M
+            )
+        )
+        for p in (day1, day2)
+    ]
+    assert ids[0] & ids[1], "the files overlap"
+    site = make_site(tmp_path, {"arxiv/2023-10-03/cs.CL.md": day1.read_text(encoding="utf-8"),
+                                "arxiv/2023-10-04/cs.CL.md": day2.read_text(encoding="utf-8")})  # fmt: skip
+    loaded = load(load_config(site / "site.toml"))
+    assert len(loaded.site.papers) == len(ids[0] | ids[1])
+    shared = [p for p in loaded.site.papers if len(p.appearances) == 2]
+    assert {p.arxiv_id for p in shared} == ids[0] & ids[1]
+
+
+def test_chinese_titles_topics_and_channels_pass_the_audit(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/中文频道.md": daily(("2401.00002", "Reading 史记 with Language Models")),
+        "venues/会议-2024/主题.md": venue("Papers about 强化学习 in 会议 2024", ("中文标题的论文", "poster", "https://x.org/1")),
+    })  # fmt: skip
+    build(load_config(site / "site.toml"))
+    audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout
+    names = [p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")]
+    assert all(re.fullmatch(r"[a-z0-9._/-]+", name) for name in names), names
+
+
+def test_content_outside_the_site_never_shows_an_absolute_path(tmp_path: Path) -> None:
+    outside = make_site(tmp_path / "elsewhere", {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00003", "Away"))})
+    site = make_site(tmp_path / "site", {})
+    result = build(load_config(site / "site.toml"), content=outside / "content")
+    assert result.loaded.site.papers[0].appearances[0].source == "content/arxiv/2024-01-01/cs.LG.md"
+    for page in (site / "public").rglob("*.html"):
+        assert str(tmp_path) not in page.read_text(encoding="utf-8"), page
