@@ -8,7 +8,7 @@ write is relative and names a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -35,9 +35,11 @@ def builtin_templates() -> Path:
 
 def template_folders(config: Config) -> list[Path]:
     """The site's own templates first (overrides by name), then the built-in theme."""
-    folders = [config.templates, builtin_templates()]
-    unique = [f for i, f in enumerate(folders) if f.is_dir() and f.resolve() not in {g.resolve() for g in folders[:i]}]
-    return unique
+    folders: list[Path] = []
+    for folder in (config.templates, builtin_templates()):
+        if folder.is_dir() and all(folder.resolve() != known.resolve() for known in folders):
+            folders.append(folder)
+    return folders
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -116,8 +118,12 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     yield from _assets(config)
 
 
+RenderPage = Callable[..., tuple[str, bytes]]
+"""Renders one template to one output path: `page(template, path, **context)`."""
+
+
 def _collection_pages(
-    page: Any, collection: Collection, sources: list[tuple[DigestFile, str]], page_size: int
+    page: RenderPage, collection: Collection, sources: list[tuple[DigestFile, str]], page_size: int
 ) -> Iterator[tuple[str, bytes]]:
     counts = _kind_counts(collection)
     for number, path in enumerate(collection.pages, start=1):
