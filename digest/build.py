@@ -60,9 +60,17 @@ def load(config: Config, content: Path | None = None) -> Loaded:
             )
         )
     for file in files:
-        digest, found = parse_file(
-            _display(file, config.root, content), file.relative_to(content).as_posix(), file.read_bytes()
-        )
+        name = _display(file, config.root, content)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            hint = "check that the file exists and can be read; a link may be broken"
+            diagnostics.append(Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint))
+            continue
+        if name != (readable := _readable(name)):
+            hint = "rename the file; until then its name is shown with \ufffd"
+            diagnostics.append(Diagnostic(readable, 0, 1, "warning", "the file name is not valid UTF-8", hint))
+        digest, found = parse_file(readable, _readable(file.relative_to(content).as_posix()), data)
         diagnostics.extend(found)
         if digest is not None:
             digests.append(digest)
@@ -87,6 +95,11 @@ def input_files(content: Path) -> list[Path]:
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         found.extend(Path(folder, n) for n in sorted(names) if n.endswith(CONTENT_SUFFIXES) and not n.startswith("."))
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
+
+
+def _readable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) become \ufffd."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _display(file: Path, root: Path, content: Path) -> str:

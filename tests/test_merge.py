@@ -137,3 +137,22 @@ def test_content_outside_the_site_never_shows_an_absolute_path(tmp_path: Path) -
     assert result.loaded.site.papers[0].appearances[0].source == "content/arxiv/2024-01-01/cs.LG.md"
     for page in (site / "public").rglob("*.html"):
         assert str(tmp_path) not in page.read_text(encoding="utf-8"), page
+
+
+def test_unreadable_files_and_odd_names_are_reported_and_the_rest_builds(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00004", "Readable"))})
+    folder = site / "content" / "arxiv" / "2024-01-02"
+    folder.mkdir()
+    (folder / "broken.md").symlink_to(tmp_path / "nowhere.md")
+    (folder / "\udcbc\udcc6.md").write_text(daily(("2401.00005", "Odd Name")), encoding="utf-8")  # GBK bytes
+    result = build(load_config(site / "site.toml"))
+    messages = [(d.path, d.severity, d.message) for d in result.loaded.diagnostics]
+    assert (
+        "content/arxiv/2024-01-02/broken.md",
+        "error",
+        "cannot read the file: No such file or directory",
+    ) in messages
+    assert ("content/arxiv/2024-01-02/\ufffd\ufffd.md", "warning", "the file name is not valid UTF-8") in messages
+    assert sorted(p.title for p in result.loaded.site.papers) == ["Odd Name", "Readable"]
+    audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout

@@ -152,3 +152,49 @@ def test_normalised_titles_match_across_punctuation_case_and_width() -> None:
         "evoprompting — language models for code level ＮＡＳ"
     )
     assert normalise_title("A B") != normalise_title("A C")
+
+
+BILLION_LAUGHS = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    + ["date: *i"]
+)
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "message"),
+    [
+        ("date: 2023-02-30", "front matter date '2023-02-30' is not a date"),
+        ("date: 2023-13-01T00:00:00", "is not a date"),
+        ("date: " + "[" * 5000, "front matter is not valid YAML"),
+        ("year: twenty", "front matter year 'twenty' is not a year"),
+        (BILLION_LAUGHS, "front matter 'date' must be a non-empty text"),
+    ],
+    ids=["impossible date", "bad datetime", "deep nesting", "bad year", "billion laughs"],
+)
+def test_bad_front_matter_is_a_located_error_not_a_crash(front_matter: str, message: str) -> None:
+    data = f"---\n{front_matter}\n---\n# 摘要\n".encode()
+    digest, diagnostics = parse_file("f.md", "arxiv/2023-10-03/cs.CL.md", data)
+    assert digest is not None and digest.date == "2023-10-03", "the path still gives the date"
+    assert diagnostics and all(d.severity == "error" and d.line >= 2 for d in diagnostics)
+    assert any(message in d.message for d in diagnostics)
+    assert all(len(str(d)) < 500 for d in diagnostics), "values are never shown whole"
+
+
+def test_front_matter_tags_build_no_objects() -> None:
+    data = b"---\nchannel: !!python/object/apply:os.system [echo hi]\n---\n# \xe6\x91\x98\xe8\xa6\x81\n"
+    digest, diagnostics = parse_file("f.md", "arxiv/2023-10-03/cs.CL.md", data)
+    assert digest is not None and digest.channel == "cs.CL"
+    assert [d.message for d in diagnostics] == ["front matter 'channel' must be a non-empty text"]
+
+
+def test_front_matter_values_are_read_as_text() -> None:
+    data = b"---\ndate: 2024-05-06\nyear: 2024\nvenue: 2024\ntopic: yes\n---\n# Papers about X in Y 2023\n"
+    digest, diagnostics = parse_file("f.md", "venues/y/x.md", data)
+    assert diagnostics == []
+    assert digest is not None and (digest.date, digest.year, digest.venue, digest.topic) == (
+        "2024-05-06",
+        2024,
+        "2024",
+        "yes",
+    )

@@ -18,7 +18,7 @@ from digest.parse.venue import parse_venue
 
 _ARXIV_SIGNS = re.compile(r"^(#\s*摘要\s*$|#\s*详细\s*$|\[\^\d+\]:|\|\s*\[\^\d+\]|\|\s*Ref\s*\|)")
 _VENUE_SIGNS = re.compile(r"^(#\s+Papers about\s|##\s|(Authors|Link|Abstract)\s*:|摘要\s*[:：])", re.IGNORECASE)
-_FOLDER_YEAR = re.compile(r"^(?P<venue>.+?)[-_ ](?P<year>\d{4})$")
+_FOLDER_YEAR = re.compile(r"^(?P<venue>.+?)[-_ ](?P<year>[0-9]{4})$")
 
 
 def detect_format(source: SourceText) -> Format | None:

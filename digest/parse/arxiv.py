@@ -16,7 +16,7 @@ from digest.parse.source import SourceText
 from digest.parse.text import (
     arxiv_id_from_url,
     clean,
-    has_cjk,
+    is_chinese,
     link_target,
     looks_truncated,
     normalise_title,
@@ -24,24 +24,29 @@ from digest.parse.text import (
 )
 
 # A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
-# final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
-_ROW = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>https?://\S*?)\)(?=\s*\|)(?P<rest>.*)$")
-_ROW_ANY_LINK = re.compile(r"^\|\s*\[\^(?P<ref>\d+)\]\s*\|\s*\[(?P<title>.*?)\]\((?P<url>\S*?)\)(?=\s*\|)(?P<rest>.*)$")
+# final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them. Rows and title
+# lines are cut with str.find rather than one regular expression, so that time stays linear
+# in the length of a hostile line.
+_ROW_START = re.compile(r"\|\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*\|\s*\[")
+_LINK_CLOSE = re.compile(r"\)\s*\|")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
-_BLOCK_HEADER = re.compile(r"^\[\^(?P<ref>\d+)\]:[ \t]?(?P<rest>.*)$")
+# `[^N]: ZH_TITLE`; spaces inside, a full-width colon or up to three leading spaces are accepted
+# (and reported), so that a slightly mistyped header never hides its paper inside the one above.
+_BLOCK_HEADER = re.compile(r"^ {0,3}\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
 
-# `Title. (arXiv:2310.00212v1 [cs.LG] UPDATED)`: the old feed's title line.
-_OLD_TITLE_LINE = re.compile(
-    r"^(?P<title>.*?)\s*\(arXiv:\s*(?P<id>[^\s\[\]()]+)\s*"
-    r"\[(?P<category>[^\]]*)\]\s*(?P<mark>[A-Za-z][A-Za-z ]*?)?\s*\)$"
+# The tail of the old feed's title line: `(arXiv:2310.00212v1 [cs.LG] UPDATED)`.
+_TITLE_TAIL = re.compile(
+    r"\(arXiv:\s*(?P<id>[^\s\[\]()]+)\s*\[(?P<category>[^\]]*)\]\s*(?P<mark>[A-Za-z]+(?: [A-Za-z]+)*)?\s*\)"
 )
 # `arXiv:2402.01274v1 Announce Type: new  Abstract: ` opening the new feed's abstracts.
-_ANNOUNCE_PREFIX = re.compile(r"^arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE)
+_ANNOUNCE_PREFIX = re.compile(
+    r"^arXiv:\s*(?P<id>\S+)\s+Announce\s+Type\s*:\s*(?P<type>[A-Za-z-]+)\s+Abstract\s*:\s*", re.IGNORECASE
+)
 # A `(arXiv:… [cat] …)` suffix copied into a Chinese title, in ASCII or full-width brackets.
-_ZH_TITLE_SUFFIX = re.compile(r"\s*[(（]\s*arXiv\s*[:：][^()（）]*[)）]\s*$", re.IGNORECASE)
+_ZH_TITLE_SUFFIX = re.compile(r"[(（]\s*arXiv\s*[:：][^()（）]*[)）]\s*$", re.IGNORECASE)
 
 _Item = TypeVar("_Item", "TableRow", "Block")
 
@@ -73,6 +78,9 @@ class Block:
     ref: int
     title_zh: str
     fields: tuple[Field, ...]
+    regular: bool
+    """False when blank lines between fields were missing, so that fields' places (and empty
+    fields) could not be told from the layout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,11 @@ def tokenize(source: SourceText) -> Tokens:
         number = index + 1
         header = _BLOCK_HEADER.match(text)
         if header:
+            if not text.startswith(f"[^{header['ref']}]:"):
+                source.warning(
+                    number, f"detail block header is written '{text[:20]}'; read as '[^{header['ref']}]:'",
+                    f"write it '[^{header['ref']}]: ' at the start of the line",
+                )  # fmt: skip
             end = _block_end(lines, index + 1)
             blocks.append(_block(source, number, int(header["ref"]), header["rest"], lines[index + 1 : end]))
             index = end
@@ -123,54 +136,73 @@ def tokenize(source: SourceText) -> Tokens:
 def _row(source: SourceText, number: int, text: str) -> TableRow | None:
     if _TABLE_HEADER.match(text) or _TABLE_RULE.match(text):
         return None
-    match = _ROW.match(text) or _ROW_ANY_LINK.match(text)
-    if not match:
+    start = _ROW_START.match(text)
+    rest = text[start.end() :] if start else ""
+    middle = rest.find("](http") if start else -1
+    if start and middle < 0:
+        middle = rest.find("](")
+    close = _LINK_CLOSE.search(rest, middle + 2) if middle >= 0 else None
+    if start is None or close is None:
         source.error(
             number, "table row cannot be read", "write rows as '| [^N] | [Title](https://arxiv.org/abs/ID) | summary |'"
         )
         return None
-    summary = match["rest"].strip()
-    summary = summary.removeprefix("|").removesuffix("|")
-    return TableRow(number, int(match["ref"]), clean(match["title"]), match["url"], clean(summary))
+    summary = rest[close.end() :].strip().removesuffix("|")
+    url = rest[middle + 2 : close.start()].strip()
+    return TableRow(number, int(start["ref"]), clean(rest[:middle]), url, clean(summary))
 
 
 def _block_end(lines: list[str], start: int) -> int:
-    """Index of the line after a block: the next `[^N]:` header, a heading, or the end."""
+    """Index of the line after a block: the first line that is neither blank nor indented (the
+    next `[^N]:` header, a heading, stray text), or the end of the file."""
     index = start
-    while index < len(lines) and not _BLOCK_HEADER.match(lines[index]) and not _HEADING.match(lines[index]):
+    while index < len(lines) and (not lines[index].strip() or lines[index][0].isspace()):
+        if _BLOCK_HEADER.match(lines[index]):  # a header indented by a few spaces still starts a block
+            break
         index += 1
     return index
 
 
 def _block(source: SourceText, number: int, ref: int, title_zh: str, body: list[str]) -> Block:
     """Fields sit on every second line, each after a blank line; a field of only spaces is empty.
-    Blank lines at the end (the closing line of spaces, the end of the file) read as empty
-    fields here, and `_body_fields` keeps only as many as the layout has room for."""
-    if all(not line.strip() for line in body[0::2]):
-        fields = [Field(number + offset + 1, clean(line)) for offset, line in enumerate(body) if offset % 2]
-    else:
-        fields = _paragraphs(number, body)
+
+    A line where a blank line belongs either carries on the field above (a wrapped line of the
+    same language: joined, and the layout still holds) or starts a new field (a blank line is
+    missing: the block is no longer `regular`, and its fields are placed by language). Blank
+    lines at the end read as empty fields; `_body_fields` keeps as many as the layout has room for.
+    """
+    fields: list[Field] = []
+    regular = True
+    expect_field = False
+    for offset, line in enumerate(body):
+        text = clean(line)
+        if expect_field:
+            fields.append(Field(number + offset + 1, text))
+            expect_field = False
+        elif not text:
+            expect_field = True
+        elif fields and _continues(fields[-1].text, text):
+            fields[-1] = Field(fields[-1].line, f"{fields[-1].text} {text}")
+        else:
+            fields.append(Field(number + offset + 1, text))
+            regular = False
+    if not regular:
         source.warning(
             number,
-            f"detail block [^{ref}] does not keep one field a line between empty lines; fields were read by paragraph",
-            "put each field on one line indented by four spaces, with an empty line between fields",
+            f"detail block [^{ref}] is missing blank lines between its fields; they were placed by language",
+            "put each field on one line indented by four spaces, with a blank line between fields",
         )
-    return Block(number, ref, clean(title_zh), tuple(fields))
+    return Block(number, ref, clean(title_zh), tuple(fields), regular)
 
 
-def _paragraphs(number: int, body: list[str]) -> list[Field]:
-    fields: list[Field] = []
-    current: list[str] = []
-    start = 0
-    for offset, line in enumerate([*body, ""]):
-        if line.strip():
-            if not current:
-                start = number + offset + 1
-            current.append(line.strip())
-        elif current:
-            fields.append(Field(start, clean(" ".join(current))))
-            current = []
-    return fields
+def _continues(field: str, line: str) -> bool:
+    """Whether `line` is a wrapped continuation of `field`: same language, neither a link."""
+    return (
+        bool(field)
+        and link_target(field) is None
+        and link_target(line) is None
+        and is_chinese(field) == is_chinese(line)
+    )
 
 
 # --- step 2: meaning --------------------------------------------------------------------------
@@ -217,9 +249,7 @@ def _unique(source: SourceText, items: tuple[_Item, ...], what: str) -> dict[int
 
 def _record_from_row(source: SourceText, row: TableRow) -> Record:
     arxiv = arxiv_id_from_url(row.url)
-    title = row.title
-    if row.url.startswith("http://") and title.endswith("."):  # the old feed's full stop
-        title = title[:-1].rstrip()
+    title = _row_title(row)
     return Record(
         source=source.path,
         line=row.line,
@@ -235,7 +265,8 @@ def _record_from_row(source: SourceText, row: TableRow) -> Record:
 
 def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
     fields = list(block.fields)
-    url_at = next((i for i, f in enumerate(fields[:3]) if link_target(f.text) is not None), None)
+    # The URL line is the second field; look first there, then around it.
+    url_at = next((i for i in (1, 0, 2) if i < len(fields) and link_target(fields[i].text) is not None), None)
     if url_at is None:
         source.error(
             block.line,
@@ -245,22 +276,22 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
         url_field, head, rest = None, fields[:1], fields[1:]
     else:
         url_field, head, rest = fields[url_at], fields[:url_at], fields[url_at + 1 :]
-    title_line = " ".join(f.text for f in head if f.text)
-    title, title_id, category, mark = _title_line(title_line)
-    summary_zh, summary_en, abstract_zh, raw_abstract = _body_fields(source, block, rest)
+    title, title_id, category, mark = _title_line(" ".join(f.text for f in head if f.text))
+    row_summary = row.summary if row else ""
+    summary_zh, summary_en, abstract_zh, raw_abstract = _body_fields(source, block, rest, row_summary)
 
     abstract_en, prefix_id, announce_type = _announce_prefix(raw_abstract)
-    url = link_target(url_field.text) if url_field else None
+    url = link_target(url_field.text) or "" if url_field else ""
     url = source.web_url(url_field.line, url) if url_field and url else ""
-    arxiv_id, version = _identify(source, block, title_id, prefix_id, arxiv_id_from_url(url) if url else None)
+    from_block = [title_id, prefix_id, arxiv_id_from_url(url) if url else None]
+    from_row = arxiv_id_from_url(row.url) if row else None
+    arxiv_id, version = _identify(source, block, *from_block) if any(from_block) or not from_row else from_row
 
     if row is not None:
         _compare(source, block, row, title, arxiv_id, summary_zh)
-        title = title or row.title
+        title = title or _row_title(row)
         summary_zh = summary_zh or row.summary
         url = url or source.web_url(row.line, row.url)
-        if not arxiv_id and (from_row := arxiv_id_from_url(row.url)):
-            arxiv_id, version = from_row[0], version or from_row[1]
     if not title:
         source.error(
             block.line,
@@ -273,7 +304,7 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
         format="arxiv",
         ref=block.ref,
         title=title,
-        title_zh=_ZH_TITLE_SUFFIX.sub("", block.title_zh),
+        title_zh=_ZH_TITLE_SUFFIX.sub("", block.title_zh).rstrip(),
         arxiv_id=arxiv_id,
         version=version,
         category=category,
@@ -287,45 +318,65 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
     )
 
 
-def _body_fields(source: SourceText, block: Block, rest: list[Field]) -> tuple[str, str, str, str]:
+def _body_fields(source: SourceText, block: Block, rest: list[Field], row_summary: str) -> tuple[str, str, str, str]:
     """(Chinese summary, English summary, Chinese abstract, English abstract) from the fields
     after the URL line."""
     texts = [f.text for f in rest]
-    filled = max((index + 1 for index, text in enumerate(texts) if text), default=0)
-    # Blank lines at the end of a block may read as empty fields. The last filled field is
-    # the English abstract: second in the oldest layout, fourth in the full one.
-    if filled == _OLDEST_LAYOUT and not has_cjk(texts[1]):
-        layout = _OLDEST_LAYOUT
-    else:
-        layout = next((n for n in (_FULL_LAYOUT, _OLDEST_LAYOUT) if filled <= n <= len(texts)), filled)
-    texts = texts[:layout]
-    if len(texts) == _FULL_LAYOUT:
-        return texts[0], texts[1], texts[2], texts[3]
-    if len(texts) == _OLDEST_LAYOUT:
-        return "", "", texts[0], texts[1]
-    source.warning(
-        block.line,
-        f"detail block [^{block.ref}] has {len(texts)} fields after the URL line; "
-        "expected 4 (summary, English summary, Chinese abstract, English abstract) or 2; "
-        "fields were assigned by language",
-        "check the block against its neighbours; empty fields are lines of four spaces",
-    )
-    chinese = [t for t in texts if t and has_cjk(t)]
-    english = [t for t in texts if t and not has_cjk(t)]
-    abstract_en = english.pop() if english else ""
-    abstract_zh = chinese.pop() if chinese else ""
-    return " ".join(chinese), " ".join(english), abstract_zh, abstract_en
+    if block.regular:
+        filled = max((index + 1 for index, text in enumerate(texts) if text), default=0)
+        # Blank lines at the end of a block may read as empty fields. The last filled field is
+        # the English abstract: second in the oldest layout, fourth in the full one.
+        if filled == _OLDEST_LAYOUT and not is_chinese(texts[1]):
+            layout = _OLDEST_LAYOUT
+        else:
+            layout = next((n for n in (_FULL_LAYOUT, _OLDEST_LAYOUT) if filled <= n <= len(texts)), filled)
+        texts = texts[:layout]
+        if len(texts) == _FULL_LAYOUT:
+            return texts[0], texts[1], texts[2], texts[3]
+        if len(texts) == _OLDEST_LAYOUT:
+            return "", "", texts[0], texts[1]
+        source.warning(
+            block.line,
+            f"detail block [^{block.ref}] has {len(texts)} fields after the URL line; "
+            "expected 4 (summary, English summary, Chinese abstract, English abstract) or 2; "
+            "fields were assigned by language",
+            "check the block against its neighbours; empty fields are lines of four spaces",
+        )
+    return _by_language([t for t in texts if t], row_summary)
+
+
+def _by_language(texts: list[str], row_summary: str) -> tuple[str, str, str, str]:
+    """Fields whose places are unknown: the English lines at the end are the English abstract
+    (perhaps wrapped); of the Chinese ones the first is the summary and the rest the abstract,
+    and a lone one is the summary only when the table row says so."""
+    tail = len(texts)
+    while tail > 0 and not is_chinese(texts[tail - 1]):
+        tail -= 1
+    abstract_en = " ".join(texts[tail:])
+    chinese = [t for t in texts[:tail] if is_chinese(t)]
+    summary_en = " ".join(t for t in texts[:tail] if not is_chinese(t))
+    if len(chinese) == 1 and clean(row_summary) != chinese[0]:
+        return "", summary_en, chinese[0], abstract_en
+    return (chinese[0] if chinese else ""), summary_en, " ".join(chinese[1:]), abstract_en
 
 
 def _title_line(text: str) -> tuple[str, tuple[str, int | None] | None, str, str]:
     """(title, (id, version) or None, category, UPDATED/CROSS LISTED marker) of a TITLE_LINE."""
-    match = _OLD_TITLE_LINE.match(text)
+    at = text.rfind("(arXiv:")
+    match = _TITLE_TAIL.fullmatch(text, at) if at >= 0 else None
     if not match:
         return text, None, "", ""
-    title = match["title"]
+    title = text[:at].rstrip()
     if title.endswith("."):  # the old feed added this full stop (`?.`, `!.`)
         title = title[:-1].rstrip()
-    return title, split_arxiv_id(match["id"]), match["category"].strip(), (match["mark"] or "").strip().upper()
+    return title, split_arxiv_id(match["id"]), match["category"].strip(), (match["mark"] or "").upper()
+
+
+def _row_title(row: TableRow) -> str:
+    """A title known only from the table: the old feed's rows (http links) end in its full stop."""
+    if row.url.startswith("http://") and row.title.endswith("."):
+        return row.title[:-1].rstrip()
+    return row.title
 
 
 def _announce_prefix(abstract: str) -> tuple[str, tuple[str, int | None] | None, str]:

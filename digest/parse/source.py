@@ -18,7 +18,9 @@ from digest.errors import Diagnostic, did_you_mean
 from digest.parse.text import is_web_url
 
 FRONT_MATTER_KEYS = ("date", "channel", "venue", "year", "topic")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_FRONT_MATTER = 10_000
+_FRONT_MATTER_HINT = "write front matter as 'key: value' lines, e.g. 'date: 2023-10-03'"
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(slots=True)
@@ -92,24 +94,23 @@ def _take_front_matter(source: SourceText) -> None:
         )
         return
     source.body_start = end + 1
-    try:
-        loaded = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + mark.line if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        source.error(
-            line,
-            f"front matter is not valid YAML: {problem}",
-            "write front matter as 'key: value' lines, e.g. 'date: 2023-10-03'",
-        )
+    text = "\n".join(lines[1:end])
+    if len(text) > MAX_FRONT_MATTER:
+        source.error(2, f"front matter is longer than {MAX_FRONT_MATTER} characters; ignored", _FRONT_MATTER_HINT)
         return
-    if loaded is None:
+    try:
+        # BaseLoader reads every value as text: dates and numbers are checked here, not by YAML.
+        loaded = yaml.load(text, Loader=yaml.BaseLoader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 2
+        problem = getattr(exc, "problem", None) or ("nested too deeply" if isinstance(exc, RecursionError) else "")
+        source.error(line, f"front matter is not valid YAML{': ' + problem if problem else ''}", _FRONT_MATTER_HINT)
+        return
+    if loaded is None or loaded == "":
         return
     if not isinstance(loaded, dict):
-        source.error(
-            2, "front matter must be a set of 'key: value' lines", f"use any of: {', '.join(FRONT_MATTER_KEYS)}"
-        )
+        source.error(2, "front matter must be a set of 'key: value' lines", _FRONT_MATTER_HINT)
         return
     for key, value in loaded.items():
         line = _key_line(lines, 1, end, str(key))
@@ -118,33 +119,25 @@ def _take_front_matter(source: SourceText) -> None:
             source.meta[str(key)] = checked
 
 
-def _check_front_matter_value(source: SourceText, line: int, key: str, value: Any) -> Any:
+def _check_front_matter_value(source: SourceText, line: int, key: str, value: object) -> str | int | None:
     if key not in FRONT_MATTER_KEYS:
-        source.error(line, f"unknown front matter key '{key}'", did_you_mean(key, FRONT_MATTER_KEYS))
+        source.error(line, f"unknown front matter key '{key[:60]}'", did_you_mean(key, FRONT_MATTER_KEYS))
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        source.error(line, f"front matter '{key}' must be a non-empty text", f"write it as '{key}: some text'")
         return None
     if key == "date":
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if parse_date(text) is None:
-            source.error(
-                line,
-                f"front matter date '{text}' is not a date",
-                "write the date as YYYY-MM-DD, e.g. 'date: 2023-10-03'",
-            )
+            source.error(line, f"front matter date '{text[:60]}' is not a date", "write it as 'date: 2023-10-03'")
             return None
         return text
     if key == "year":
-        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
-            source.error(
-                line, f"front matter year '{value}' is not a year", "write the year as four digits, e.g. 'year: 2023'"
-            )
+        if not re.fullmatch(r"[0-9]{4}", text):
+            source.error(line, f"front matter year '{text[:60]}' is not a year", "write it as 'year: 2023'")
             return None
-        return value
-    if not isinstance(value, (str, int, float)) or not str(value).strip():
-        source.error(line, f"front matter '{key}' must be a non-empty text", f"write it as '{key}: some text'")
-        return None
-    return str(value).strip()
+        return int(text)
+    return text
 
 
 def _key_line(lines: list[str], start: int, end: int, key: str) -> int:

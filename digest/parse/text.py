@@ -10,14 +10,13 @@ from urllib.parse import urlsplit
 # width space) is noise the upstream translator leaves in fields; bidi embeddings, overrides
 # and isolates would let a field reorder the text around it.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
-_LINK = re.compile(r"^\[(?P<text>.*?)\]\((?P<url>.*)\)$")
 _BARE_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 
 # New-style IDs (`2310.00212`, since 2007) and old-style ones (`math/0601001`, `math.AG/0601001`).
-ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
-_ARXIV_ID_VERSION = re.compile(rf"(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?")
+ARXIV_ID = r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/[0-9]{7})"
+_ARXIV_ID_VERSION = re.compile(rf"(?P<id>{ARXIV_ID})(?:v(?P<version>[0-9]+))?")
 _ARXIV_URL = re.compile(
-    rf"^https?://(?:www\.|rss\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID})(?:v(?P<version>\d+))?(?:\.pdf)?/?$"
+    rf"^https?://(?:www\.|rss\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID})(?:v(?P<version>[0-9]+))?(?:\.pdf)?/?$"
 )
 
 # Characters that end a sentence; an abstract cut upstream usually ends elsewhere.
@@ -54,10 +53,12 @@ def arxiv_id_from_url(url: str) -> tuple[str, int | None] | None:
 
 def link_target(text: str) -> str | None:
     """The target of a `[text](URL)` line, or a bare URL; None when the line is neither."""
-    match = _LINK.match(text.strip())
-    if match:
-        return match["url"].strip()
-    return text.strip() if _BARE_URL.match(text.strip()) else None
+    text = text.strip()
+    if text.startswith("[") and text.endswith(")"):
+        middle = text.find("](")
+        url = text[middle + 2 : -1].strip() if middle > 0 else ""
+        return url if url and not any(ch.isspace() for ch in url) else None
+    return text if _BARE_URL.match(text) else None
 
 
 def is_web_url(url: str) -> bool:
@@ -93,5 +94,16 @@ def normalise_title(title: str) -> str:
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def has_cjk(text: str) -> bool:
     return CJK_RUN.search(text) is not None
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a field is written in Chinese: Han characters are at least a quarter of its
+    letters (Chinese text carries Latin terms such as "LLMs"; English text a stray name)."""
+    han = len(_HAN.findall(text))
+    return han > 0 and 3 * han >= len(_LATIN.findall(text))

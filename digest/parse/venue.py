@@ -14,12 +14,8 @@ from digest.model import Record
 from digest.parse.source import SourceText
 from digest.parse.text import clean, link_target
 
-# The topic may itself contain " in ": the venue follows the last one.
-H1 = re.compile(r"^#\s+Papers about\s+(?P<topic>.+)\s+in\s+(?P<venue>\S.*?)\s+(?P<year>\d{4})\s*$", re.IGNORECASE)
 _ANY_H1 = re.compile(r"^#(\s|$)")
-_H2 = re.compile(r"^##(\s|$)")
-# The kind sits in `<sup>` with a malformed closing tag (`<sup>poster<sup>`) or a correct one.
-_KIND = re.compile(r"\s*<sup>\s*(?P<kind>[^<>]*?)\s*</?sup>\s*$", re.IGNORECASE)
+_H2 = re.compile(r"^##(?!#)")
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
 
 LABELS = ("authors", "link", "abstract", "摘要")
@@ -63,10 +59,9 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
             current_label = ""
             continue
         if _ANY_H1.match(text):
-            match = H1.match(text)
-            if match and header is None:
-                header = VenueHeader(clean(match["topic"]), clean(match["venue"]), int(match["year"]))
-                header_line = number
+            found = venue_heading(text)
+            if found and header is None:
+                header, header_line = found, number
             else:
                 source.warning(
                     number,
@@ -75,19 +70,17 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
                 )
             continue
         label = _LABEL.match(text)
-        if label and entries:
+        repeated = label is not None and bool(entries) and label["label"].lower() in entries[-1].fields
+        if label and entries and not repeated:
             current_label = label["label"].lower()
-            entry = entries[-1]
-            if current_label in entry.fields:
-                source.warning(
-                    number,
-                    f"'{label['label']}:' appears twice in this paper; the second is added to the first",
-                    "give each paper one field of each label",
-                )
-                entry.fields[current_label][1].append(label["rest"])
-            else:
-                entry.fields[current_label] = (number, [label["rest"]])
-        elif entries and current_label:
+            entries[-1].fields[current_label] = (number, [label["rest"]])
+            continue
+        if repeated:
+            source.warning(
+                number, f"'{text[:20]}' repeats a label of this paper; read as text of its '{current_label}:' field",
+                "give each paper one field of each label",
+            )  # fmt: skip
+        if entries and current_label:
             entries[-1].fields[current_label][1].append(text)
         elif text.strip():
             where = "before the first '##' paper" if not entries else "before the paper's first label"
@@ -99,15 +92,40 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
     return header, header_line, entries
 
 
+def venue_heading(line: str) -> VenueHeader | None:
+    """`# Papers about TOPIC in VENUE YEAR`; the topic may itself contain " in ", so the venue
+    follows the last one. Read with str methods: linear in the length of the line."""
+    words = " ".join(line.removeprefix("#").split())
+    prefix = "papers about "
+    if not words.lower().startswith(prefix) or len(words) < len(prefix) + 5:
+        return None
+    body, year = words[len(prefix) : -5], words[-4:]
+    topic, found, venue = body.rpartition(" in ")
+    if not (year.isascii() and year.isdigit() and words[-5] == " " and found and topic and venue):
+        return None
+    return VenueHeader(clean(topic), clean(venue), int(year))
+
+
+def split_kind(heading: str) -> tuple[str, str]:
+    """(title, kind) of `Title<sup>poster<sup>` (the malformed closing tag) or `…</sup>`."""
+    text = heading.rstrip()
+    lower = text.lower()
+    for closing in ("</sup>", "<sup>"):
+        if lower.endswith(closing):
+            opening = lower.rfind("<sup>", 0, len(text) - len(closing))
+            kind = text[opening + 5 : len(text) - len(closing)] if opening >= 0 else "<"
+            if "<" not in kind and ">" not in kind:
+                return clean(text[:opening]), clean(kind).lower()
+    return clean(text), ""
+
+
 # --- step 2: meaning --------------------------------------------------------------------------
 
 
 def convert(source: SourceText, entries: list[Entry], header: VenueHeader | None) -> list[Record]:
     records = []
     for position, entry in enumerate(entries, start=1):
-        kind_match = _KIND.search(entry.heading)
-        title = clean(entry.heading[: kind_match.start()] if kind_match else entry.heading)
-        kind = clean(kind_match["kind"]).lower() if kind_match else ""
+        title, kind = split_kind(entry.heading)
         missing = [label for label in LABELS if label not in entry.fields]
         if missing:
             names = ", ".join(f"'{m.capitalize() if m != '摘要' else m}:'" for m in missing)
