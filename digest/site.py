@@ -79,9 +79,9 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
         collection("category", category, sorted(members, key=lambda p: p.arxiv_id, reverse=True))
         for category, members in sorted(by_category.items())
     )
-    dates = tuple(
-        collection("date", date, list(by_date[date].values()), date_sources[date])
-        for date in sorted(by_date, reverse=True)
+    dates = tuple(  # every date with a digest, even an empty one
+        collection("date", date, list(by_date[date].values()), sources)
+        for date, sources in sorted(date_sources.items(), reverse=True)
     )
     all_papers = Collection("all", "all", tuple(papers), pages_for("all", "all", urls.ALL_PAPERS, len(papers)))
     newest_first = tuple(reversed(ordered))

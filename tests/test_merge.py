@@ -156,3 +156,13 @@ def test_unreadable_files_and_odd_names_are_reported_and_the_rest_builds(tmp_pat
     assert sorted(p.title for p in result.loaded.site.papers) == ["Odd Name", "Readable"]
     audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout
+
+
+def test_an_empty_digest_still_has_its_pages(tmp_path: Path) -> None:
+    empty = "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n\n\n# 详细\n\n\n\n"
+    site = make_site(tmp_path, {"arxiv/2026-08-22/cs.AI.md": empty})
+    result = build(load_config(site / "site.toml"))
+    assert result.loaded.diagnostics == [] and result.loaded.site.papers == ()
+    assert [d.key for d in result.loaded.site.dates] == ["2026-08-22"]
+    assert (site / "public" / "dates" / "2026-08-22.html").is_file()
+    assert "This digest lists no papers." in (site / "public" / "digests/arxiv/2026-08-22/cs.ai.html").read_text()
