@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.census import Tally, account
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
 from digest.model import DigestFile
@@ -20,12 +22,14 @@ CONTENT_SUFFIXES = (".md", ".txt")
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """Everything read from the content folder, before anything is written."""
+    """Everything read from the input files, before anything is written."""
 
     site: Site
     files: int
     """Input files read (those that were not digests included)."""
     diagnostics: list[Diagnostic]
+    tally: Tally
+    """Papers the files declare: found = published + reported (+ lost, a bug)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,46 +40,58 @@ class BuildResult:
     seconds: float
 
 
-def load(config: Config, content: Path | None = None) -> Loaded:
-    """Read, parse and merge every input file under the content folder."""
+def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()) -> Loaded:
+    """Read, parse and merge input files: the files and folders in `paths`, or else every
+    digest file under the content folder."""
     content = content or config.content
-    if not content.is_dir():
+    if not paths and not content.is_dir():
         raise DigestError(
             f"error: content folder {content} does not exist\n"
             "  hint: create it, correct 'content' in site.toml, or name another folder with --source"
         )
+    files = [f for p in paths for f in (input_files(p) if p.is_dir() else [p])] if paths else input_files(content)
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
-    files = input_files(content)
+    tally = Tally()
     if not files:
-        diagnostics.append(
-            Diagnostic(
-                _display(content, config.root, content),
-                0,
-                1,
-                "warning",
-                "no digest files (.md or .txt) in the content folder",
-                "put daily digests in content/arxiv/YYYY-MM-DD/CHANNEL.md and venue collections in "
-                "content/venues/VENUE/TOPIC.md",
-            )
+        hint = (
+            "put daily digests in content/arxiv/DATE/CHANNEL.md and venue collections in content/venues/VENUE/TOPIC.md"
         )
+        where = _display(content, config.root, content)
+        diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
     for file in files:
-        name = _display(file, config.root, content)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            hint = "check that the file exists and can be read; a link may be broken"
-            diagnostics.append(Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint))
-            continue
-        if name != (readable := _readable(name)):
-            hint = "rename the file; until then its name is shown with \ufffd"
-            diagnostics.append(Diagnostic(readable, 0, 1, "warning", "the file name is not valid UTF-8", hint))
-        digest, found = parse_file(readable, _readable(file.relative_to(content).as_posix()), data)
+        digest, found, counted = _read(file, config.root, content)
         diagnostics.extend(found)
+        tally.add(counted)
         if digest is not None:
             digests.append(digest)
+    for place in tally.lost:
+        path, _, line = place.rpartition(":")
+        message = "this paper was neither published nor reported; this is a bug in digest"
+        diagnostics.append(Diagnostic(path, int(line), 1, "error", message, "please report it with this file"))
     site, merged = build_site(digests, config.page_size)
-    return Loaded(site, len(files), diagnostics + merged)
+    return Loaded(site, len(files), diagnostics + merged, tally)
+
+
+def _read(file: Path, root: Path, content: Path) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
+    """Parse one file and account for the papers it declares."""
+    name = _display(file, root, content)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        hint = "check that the file exists and can be read; a link may be broken"
+        return None, [Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)], Tally()
+    diagnostics = []
+    if name != (readable := _readable(name)):
+        hint = "rename the file; until then its name is shown with \ufffd"
+        diagnostics.append(Diagnostic(readable, 0, 1, "warning", "the file name is not valid UTF-8", hint))
+    try:
+        content_path = file.relative_to(content).as_posix()
+    except ValueError:  # a file named on the command line, outside the content folder
+        content_path = Path(os.path.relpath(file)).as_posix()
+    digest, found = parse_file(readable, _readable(content_path), data)
+    diagnostics.extend(found)
+    return digest, diagnostics, account(readable, data.decode("utf-8", "replace"), digest, found)
 
 
 def build(config: Config, content: Path | None = None, output: Path | None = None) -> BuildResult:

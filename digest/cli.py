@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from digest import __version__
 from digest.build import build as build_site_folder
 from digest.build import load
+from digest.census import Tally
 from digest.config import load_config
 from digest.errors import Diagnostic, DigestError, count
 from digest.export import export_papers
@@ -45,6 +47,7 @@ def main() -> None:
     \b
     Example:
       digest build               # site.toml + content/ → public/
+      digest check --strict      # report problems, write nothing
       digest export > papers.json
     """
 
@@ -75,13 +78,79 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
         fail(str(exc))
     loaded = result.loaded
     _report(loaded.diagnostics)
-    site = loaded.site
     click.echo(
-        f"built {_count(len(site.papers), 'paper')} from {_count(loaded.files, 'file')}: "
-        f"{_count(result.pages, 'page')} written to {_shown(result.output)} in {result.seconds:.2f} s"
-        f"{_tally(loaded.diagnostics)}"
+        f"built {_count(len(loaded.site.papers), 'paper')} from {_count(loaded.files, 'file')}: "
+        f"{_count(result.pages, 'page')} written to {_shown(result.output)} in {result.seconds:.2f} s; "
+        f"{_equation(loaded.tally)}{_tally(loaded.diagnostics)}"
     )
     sys.exit(INPUT_ERRORS if count(loaded.diagnostics, "error") else OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Count warnings as errors (exit 1 on any).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="'github' prints GitHub Actions annotations; 'json' one object for other tools.",
+)
+@_config
+def check(paths: tuple[Path, ...], strict: bool, output_format: str, config_path: Path | None) -> None:
+    """Check digest files without writing anything: every problem, then a summary.
+
+    PATHS are files or folders (default: the content folder). Exit 0 when there are no
+    errors, 1 when there are (or any warning, with --strict).
+
+    \b
+    Example:
+      digest check
+      digest check content/arxiv/2023-10-03/cs.CL.md --strict
+      digest check --format github     # in a pull request's workflow
+    """
+    try:
+        loaded = load(load_config(config_path), paths=paths)
+    except DigestError as exc:
+        fail(str(exc))
+    diagnostics = loaded.diagnostics
+    errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
+    failed = errors > 0 or (strict and warnings > 0)
+    if output_format == "json":
+        report = {
+            "files": loaded.files,
+            "papers": len(loaded.site.papers),
+            "found": loaded.tally.found,
+            "published": loaded.tally.published,
+            "reported": loaded.tally.reported,
+            "lost": len(loaded.tally.lost),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [dataclasses.asdict(d) for d in diagnostics],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(github_annotation(diagnostic) if output_format == "github" else str(diagnostic))
+        click.echo(
+            f"checked {_count(loaded.files, 'file')}: {_count(len(loaded.site.papers), 'paper')} "
+            f"({_equation(loaded.tally)}), {_count(errors, 'error')}, {_count(warnings, 'warning')}"
+            + (" (--strict: warnings count as errors)" if strict and warnings else "")
+        )
+    sys.exit(INPUT_ERRORS if failed else OK)
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command, so that a pull request shows the problem on its line."""
+
+    def escape(text: str, *, in_property: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
+
+    level = "error" if diagnostic.severity == "error" else "warning"
+    where = f"file={escape(diagnostic.path, in_property=True)},line={max(diagnostic.line, 1)},col={diagnostic.col}"
+    return f"::{level} {where},title=digest::{escape(diagnostic.message)} (hint: {escape(diagnostic.hint)})"
 
 
 @main.command()
@@ -109,6 +178,11 @@ def export(source: Path | None, config_path: Path | None) -> None:
 def _report(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)
+
+
+def _equation(tally: Tally) -> str:
+    lost = f" + LOST {len(tally.lost)}" if tally.lost else ""
+    return f"papers found {tally.found} = published {tally.published} + reported {tally.reported}{lost}"
 
 
 def _tally(diagnostics: list[Diagnostic]) -> str:

@@ -1,12 +1,14 @@
 """The only module that writes to disk.
 
 The site is written into a staging folder beside the output folder and swapped in when it is
-complete, so a failed or interrupted build leaves the previous site as it was. Output paths
+complete (in one atomic step where the system allows), so a failed or interrupted build leaves
+the previous site as it was; the next build removes what a killed one left behind. Output paths
 come from `urls`, but are checked again here: nothing is written outside the staging folder.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 from collections.abc import Iterable
@@ -70,10 +72,35 @@ def _remove_leftovers(output: Path) -> None:
 
 
 def _swap(staging: Path, output: Path) -> None:
+    """Put the staging folder in the output's place; the old site is removed afterwards."""
     if not output.exists():
         staging.rename(output)
+        return
+    if _exchange(staging, output):  # one atomic step: no moment without a complete site
+        shutil.rmtree(staging, ignore_errors=True)
         return
     old = output.parent / f".{output.name}.old-{os.getpid()}"
     output.rename(old)
     staging.rename(output)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(one: Path, other: Path) -> bool:
+    """Swap two folders atomically with Linux's renameat2(RENAME_EXCHANGE); False where the
+    system has no such call (the caller then renames twice)."""
+    renameat2 = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
+    if renameat2 is None:
+        return False
+    at_working_folder, rename_exchange = -100, 2
+    result = renameat2(at_working_folder, os.fsencode(one), at_working_folder, os.fsencode(other), rename_exchange)
+    return bool(result == 0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()

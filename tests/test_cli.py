@@ -30,7 +30,9 @@ def test_build_ends_with_one_summary_line(in_site: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert re.fullmatch(
-        r"built 208 papers from 2 files: 2\d\d pages written to public/ in \d+\.\d\d s\n", result.stdout
+        r"built 208 papers from 2 files: 2\d\d pages written to public/ in \d+\.\d\d s; "
+        r"papers found 210 = published 210 \+ reported 0\n",
+        result.stdout,
     )
     assert (in_site / "public" / "index.html").is_file()
 
@@ -54,6 +56,7 @@ def test_bad_file_is_reported_and_the_rest_is_published(in_site: Path) -> None:
     assert "content/arxiv/2023-10-04/cs.CL.md:5:1: error: table row cannot be read" in result.stderr
     assert "hint:" in result.stderr
     assert "built 208 papers from 3 files" in result.stdout and "(1 error, 0 warnings)" in result.stdout
+    assert "papers found 211 = published 210 + reported 1" in result.stdout
     assert (in_site / "public" / "papers" / "2310.00212.html").is_file()
 
 

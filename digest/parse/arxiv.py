@@ -114,7 +114,14 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
         url_field, head, rest = None, fields[:1], fields[1:]
     else:
         url_field, head, rest = fields[url_at], fields[:url_at], fields[url_at + 1 :]
-    title, title_id, category, mark = _title_line(" ".join(f.text for f in head if f.text))
+    title_line = " ".join(f.text for f in head if f.text)
+    title, title_id, category, mark = _title_line(title_line)
+    if title_id is None and "(arXiv:" in title_line:
+        source.warning(
+            head[0].line if head else block.line,
+            "title line has an '(arXiv:' part that cannot be read; the whole line is used as the title",
+            "end the title line with '(arXiv:ID [category])', e.g. '(arXiv:2310.00212v1 [cs.LG])'",
+        )
     row_summary = row.summary if row else ""
     summary_zh, summary_en, abstract_zh, raw_abstract = _body_fields(source, block, rest, row_summary)
 

@@ -1,0 +1,92 @@
+"""`digest check`: every problem, a summary, exit codes, and the GitHub and JSON formats."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+
+BROKEN_ROW = "| [^2] broken row\n"
+WARNING_ONLY = (
+    "---\ndate: 2023-10-05\n---\n# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n\n# 详细\n\nstray text\n"
+)
+
+
+@pytest.fixture
+def in_site(seed_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(seed_site)
+    return seed_site
+
+
+def add(site: Path, name: str, text: str) -> Path:
+    path = site / "content" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_clean_content_passes_and_nothing_is_written(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "checked 2 files: 208 papers (papers found 210 = published 210 + reported 0), 0 errors, 0 warnings\n"
+    )
+    assert not (in_site / "public").exists()
+
+
+def test_errors_exit_1_with_located_diagnostics(in_site: Path) -> None:
+    day = (in_site / "content/arxiv/2023-10-03/cs.CL.md").read_text(encoding="utf-8")
+    add(in_site, "arxiv/2023-10-04/cs.CL.md", day.replace("| [^2] |", "| [^2] broken |", 1))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "content/arxiv/2023-10-04/cs.CL.md:6:1: error: table row cannot be read" in result.stdout
+    assert "papers found 280 = published 280 + reported 0" in result.stdout, "the row's block still publishes it"
+    assert result.stdout.rstrip().endswith("1 error, 1 warning"), "and its block has no row"
+
+
+def test_warnings_fail_only_with_strict(in_site: Path) -> None:
+    add(in_site, "arxiv/x/cs.AI.md", WARNING_ONLY)
+    runner = CliRunner()
+    plain, strict = runner.invoke(main, ["check"]), runner.invoke(main, ["check", "--strict"])
+    assert plain.exit_code == 0 and "0 errors, 1 warning" in plain.stdout
+    assert strict.exit_code == 1 and "--strict: warnings count as errors" in strict.stdout
+
+
+def test_paths_limit_the_check_to_files_and_folders(in_site: Path) -> None:
+    runner = CliRunner()
+    one = runner.invoke(main, ["check", "content/venues"])
+    assert one.exit_code == 0 and one.stdout.startswith("checked 1 file: 140 papers")
+    day = runner.invoke(main, ["check", "content/arxiv/2023-10-03/cs.CL.md"])
+    assert day.exit_code == 0 and day.stdout.startswith("checked 1 file: 70 papers")
+    missing = runner.invoke(main, ["check", "content/nothing-here.md"])
+    assert missing.exit_code == 2
+
+
+def test_github_format_annotates_the_line(in_site: Path) -> None:
+    add(in_site, "arxiv/2023-10-04/a,b:c.md", "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n" + BROKEN_ROW)
+    result = CliRunner().invoke(main, ["check", "--format", "github"])
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert re.fullmatch(
+        r"::error file=content/arxiv/2023-10-04/a%2Cb%3Ac\.md,line=5,col=1,title=digest::table row cannot be read "
+        r"\(hint: .+\)",
+        line,
+    )
+
+
+def test_json_format_for_other_tools(in_site: Path) -> None:
+    add(in_site, "arxiv/2023-10-04/x.md", "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n" + BROKEN_ROW)
+    result = CliRunner().invoke(main, ["check", "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert {k: report[k] for k in ("files", "found", "published", "reported", "lost", "errors")} == {
+        "files": 3, "found": 211, "published": 210, "reported": 1, "lost": 0, "errors": 1,
+    }  # fmt: skip
+    (diagnostic,) = report["diagnostics"]
+    assert diagnostic["path"] == "content/arxiv/2023-10-04/x.md" and diagnostic["line"] == 5
+    assert diagnostic["severity"] == "error" and diagnostic["hint"]
