@@ -15,7 +15,7 @@ from digest.build import build as build_site_folder
 from digest.build import load
 from digest.census import Tally
 from digest.config import load_config
-from digest.errors import Diagnostic, DigestError, count
+from digest.errors import Diagnostic, DigestError, count, printable
 from digest.export import export_papers
 
 # Exit codes, documented in the README.
@@ -145,7 +145,7 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     """A GitHub Actions workflow command, so that a pull request shows the problem on its line."""
 
     def escape(text: str, *, in_property: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        text = printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
     level = "error" if diagnostic.severity == "error" else "warning"

@@ -8,6 +8,7 @@ is for what stops a command as a whole (a broken site.toml, an output folder we 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -36,7 +37,16 @@ class Diagnostic:
     """What to do about it."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}\n  hint: {self.hint}"
+        text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}\n  hint: {self.hint}"
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal or in a CI log: control and format characters (escape
+    sequences, bidi overrides, zero-width characters) from content are shown as `\\u….`"""
+    return "".join(
+        ch if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else f"\\u{ord(ch):04x}" for ch in text
+    )
 
 
 def count(diagnostics: list[Diagnostic], severity: Severity) -> int:

@@ -90,3 +90,13 @@ def test_json_format_for_other_tools(in_site: Path) -> None:
     (diagnostic,) = report["diagnostics"]
     assert diagnostic["path"] == "content/arxiv/2023-10-04/x.md" and diagnostic["line"] == 5
     assert diagnostic["severity"] == "error" and diagnostic["hint"]
+
+
+def test_diagnostics_never_print_control_characters(in_site: Path) -> None:
+    # The warning about a mistyped block header quotes the line as it is.
+    add(in_site, "arxiv/2023-10-04/x.md", "# 摘要\n\n# 详细\n\n[^1]：\x1b]0;pwned\x07\u202e\n")
+    for output_format in ("text", "github"):
+        result = CliRunner().invoke(main, ["check", "--format", output_format])
+        assert "detail block header is written" in result.stdout
+        assert not any(ch in result.stdout for ch in "\x1b\x07\u202e"), output_format
+        assert "\\u001b]0;pwned\\u0007" in result.stdout

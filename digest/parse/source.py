@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from digest.errors import Diagnostic, did_you_mean
-from digest.parse.text import is_web_url
+from digest.parse.text import clean, is_web_url
 
 FRONT_MATTER_KEYS = ("date", "channel", "venue", "year", "topic")
 MAX_FRONT_MATTER = 10_000
@@ -123,7 +123,7 @@ def _check_front_matter_value(source: SourceText, line: int, key: str, value: ob
     if key not in FRONT_MATTER_KEYS:
         source.error(line, f"unknown front matter key '{key[:60]}'", did_you_mean(key, FRONT_MATTER_KEYS))
         return None
-    text = value.strip() if isinstance(value, str) else ""
+    text = clean(value) if isinstance(value, str) else ""
     if not text:
         source.error(line, f"front matter '{key}' must be a non-empty text", f"write it as '{key}: some text'")
         return None
