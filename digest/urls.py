@@ -76,8 +76,14 @@ def paper_path(paths: Paths, paper_id: str) -> str:
 def digest_path(paths: Paths, content_path: str) -> str:
     """The digest page mirrors the input file's place under the content folder."""
     parts = PurePosixPath(content_path).with_suffix("").parts
-    folder = "/".join(["digests", *(slug(part) for part in parts[:-1])])
+    folder = "/".join(["digests", *(_folder_name(part) for part in parts[:-1])])
     return paths.claim("digest", content_path, folder, slug(parts[-1]) if parts else "digest")
+
+
+def _folder_name(part: str) -> str:
+    """A folder's slug that can never be the name of a page beside it (`a.html/` next to `a.html`)."""
+    name = slug(part)
+    return f"{name}_" if name.endswith(".html") else name
 
 
 def collection_path(paths: Paths, kind: str, key: str) -> str:
