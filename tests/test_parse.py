@@ -198,3 +198,21 @@ def test_front_matter_values_are_read_as_text() -> None:
         "2024",
         "yes",
     )
+
+
+def test_daily_digest_without_a_date_is_a_located_warning() -> None:
+    data = "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n".encode()
+    digest, diagnostics = parse_file("notes/cs.CL.md", "notes/cs.CL.md", data)
+    assert digest is not None and digest.date == "" and digest.channel == "cs.CL"
+    assert [(d.line, d.severity) for d in diagnostics] == [(1, "warning")]
+    assert "has no date" in diagnostics[0].message and "YYYY-MM-DD" in diagnostics[0].hint
+
+
+def test_venue_collection_without_a_venue_takes_its_folder_name_and_says_so() -> None:
+    data = (
+        "## A Paper<sup>poster<sup>\n\nAuthors: A\n\nLink: https://x.org/1\n\nAbstract:\n\n x\n\n摘要:\n\ny\n".encode()
+    )
+    digest, diagnostics = parse_file("f.md", "venues/iclr-2025/agents.md", data)
+    assert digest is not None and (digest.venue, digest.year, digest.topic) == ("iclr", 2025, "agents")
+    assert [(d.line, d.severity) for d in diagnostics] == [(1, "warning")]
+    assert "does not name its venue" in diagnostics[0].message and "front matter" in diagnostics[0].hint
