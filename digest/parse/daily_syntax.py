@@ -25,6 +25,7 @@ _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
 _BLOCK_HEADER = re.compile(r"^ {0,3}\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
+_DAILY_HEADINGS = re.compile(r"^#\s*(摘要|详细)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,12 @@ def tokenize(source: SourceText) -> Tokens:
             row = _row(source, number, text)
             if row is not None:
                 rows.append(row)
+        elif _HEADING.match(text) and not _DAILY_HEADINGS.match(text):
+            source.warning(
+                number,
+                f"heading '{text[:40]}' is not part of a daily digest; ignored",
+                "a daily digest has only the headings '# 摘要' and '# 详细'",
+            )
         elif text.strip() and not _HEADING.match(text):
             source.warning(
                 number,

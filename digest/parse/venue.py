@@ -15,6 +15,7 @@ from digest.parse.source import SourceText
 from digest.parse.text import clean, link_target
 
 _ANY_H1 = re.compile(r"^#(\s|$)")
+_DAILY_LINE = re.compile(r"^\s{0,3}(\|\s*\[\^\s*[0-9]+\s*\]|\[\^\s*[0-9]+\s*\]\s*[:：])")
 _H2 = re.compile(r"^##(?!#)")
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
 
@@ -69,6 +70,13 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
                     "give the file one such heading, or set venue, year and topic in front matter",
                 )
             continue
+        if _DAILY_LINE.match(text):
+            source.warning(
+                number,
+                "line looks like part of a daily digest (a table row or a '[^N]:' block); in a venue collection "
+                "it is read as text",
+                "keep daily digests and venue collections in separate files",
+            )
         label = _LABEL.match(text)
         repeated = label is not None and bool(entries) and label["label"].lower() in entries[-1].fields
         if label and entries and not repeated:
