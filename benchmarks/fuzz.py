@@ -2,7 +2,8 @@
 
 Runs the mutations of tests/mutations.py on the seeds and the corpus (../shared), far more
 cases than the test suite does, and prints how many it ran, how many raised, and how many lost
-a paper. Every 10th case is also merged and rendered.
+a paper; a failing case is printed with the file, seed and rounds that make it again
+(`mutate(data, random.Random(seed), rounds)`). Every 10th case is also merged and rendered.
 
     python3 benchmarks/fuzz.py [CASES] [SEED]
 """
@@ -41,21 +42,22 @@ def main() -> int:
     started = time.perf_counter()
     for case in range(cases):
         file = rng.choice(REAL_FILES)
-        seed = rng.getrandbits(32)
-        data = mutate(originals[file], random.Random(seed), rng.randint(1, 6))
+        seed, rounds = rng.getrandbits(32), rng.randint(1, 6)
+        data = mutate(originals[file], random.Random(seed), rounds)
+        case_name = f"{file.parent.name}/{file.name} seed {seed} rounds {rounds}"
         try:
             digest, diagnostics = parse_file(file.name, content_path(file), data)
             tally = account(file.name, data.decode("utf-8", "replace"), digest, diagnostics)
             papers += tally.found
             if tally.lost or tally.found != tally.published + tally.reported:
                 lost += 1
-                print(f"LOST: {file.name} seed {seed}: {tally.lost}")
+                print(f"LOST: {case_name}: {tally.lost}")
             if case % 10 == 0:
                 site, _ = build_site([digest] if digest else [], page_size=50)
                 rendered += sum(1 for _ in render_site(site, config))
         except Exception:  # a crash is what this script looks for: report it and go on
             raised += 1
-            print(f"RAISED: {file.name} seed {seed}\n{traceback.format_exc()}")
+            print(f"RAISED: {case_name}\n{traceback.format_exc()}")
     seconds = time.perf_counter() - started
     print(
         f"cases={cases} papers_declared={papers} raised={raised} lost={lost} "
