@@ -49,9 +49,12 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
             f"error: content folder {content} does not exist\n"
             "  hint: create it, correct 'content' in site.toml, or name another folder with --source"
         )
-    files = [f for p in paths for f in (input_files(p) if p.is_dir() else [p])] if paths else input_files(content)
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
+    if paths:
+        files = [f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p])]
+    else:
+        files = input_files(content, diagnostics)
     tally = Tally()
     if not files:
         hint = (
@@ -104,12 +107,37 @@ def build(config: Config, content: Path | None = None, output: Path | None = Non
     return BuildResult(loaded, pages, output, time.perf_counter() - started)
 
 
-def input_files(content: Path) -> list[Path]:
-    """Digest files under `content`, in a stable order; hidden files and folders are skipped."""
+def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:
+    """Digest files under `content`, in a stable order. Hidden files and folders are skipped;
+    folder links are followed once each; what cannot be read, and anything that is not a regular
+    file, is added to `problems`."""
     found: list[Path] = []
-    for folder, subfolders, names in os.walk(content):
+    seen: set[str] = set()
+
+    def report(path: str, message: str, hint: str) -> None:
+        if problems is not None:
+            shown = _readable(os.path.relpath(path, content.parent))
+            problems.append(Diagnostic(shown, 0, 1, "error", message, hint))
+
+    def unreadable(error: OSError) -> None:
+        hint = "check the folder's permissions and links; its files are not published until then"
+        report(error.filename or str(content), f"cannot read the folder: {error.strerror}", hint)
+
+    for folder, subfolders, names in os.walk(content, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back to a folder already read
+            subfolders.clear()
+            continue
+        seen.add(real)
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        found.extend(Path(folder, n) for n in sorted(names) if n.endswith(CONTENT_SUFFIXES) and not n.startswith("."))
+        for name in sorted(names):
+            path = Path(folder, name)
+            if not name.endswith(CONTENT_SUFFIXES) or name.startswith("."):
+                continue
+            if path.is_file() or not path.exists():  # a broken link is reported when it is read
+                found.append(path)
+            else:
+                report(str(path), "not a regular file; skipped", "digest files must be regular files")
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
 
 
@@ -126,4 +154,4 @@ def _display(file: Path, root: Path, content: Path) -> str:
             return Path(os.path.abspath(file)).relative_to(os.path.abspath(base)).as_posix()
         except ValueError:
             continue
-    return file.name
+    return Path(os.path.relpath(file)).as_posix()  # a file named to `digest check`, elsewhere

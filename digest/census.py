@@ -18,8 +18,9 @@ from digest.model import DigestFile
 
 _ROW = re.compile(r"^\s{0,3}\|\s*\[\^\s*([0-9]+)\s*\]")
 _BLOCK = re.compile(r"^\s{0,3}\[\^\s*([0-9]+)\s*\]\s*[:：]")
-_DAILY_HEADING = re.compile(r"^#\s*(摘要|详细)\s*$")
 _VENUE_PAPER = re.compile(r"^##(?!#)")
+_DAILY_SIGN = re.compile(r"^(#\s*(摘要|详细)\s*$|\|\s*Ref\s*\|)")
+_VENUE_SIGN = re.compile(r"^(#\s+Papers about\s|(Authors|Link|Abstract)\s*:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +48,28 @@ class Tally:
 
 
 def declared_papers(text: str) -> list[Declared]:
-    """The papers a file declares, counted from its text alone."""
+    """The papers a file declares, counted from its text alone. The first sign of either format
+    (outside any front matter) says which the file is."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = _after_front_matter(lines)
     rows: dict[int, list[int]] = defaultdict(list)
     blocks: dict[int, list[int]] = defaultdict(list)
     headings: list[int] = []
-    daily = False
-    for number, line in enumerate(lines, start=1):
+    daily: bool | None = None
+    for number, line in enumerate(lines[start:], start=start + 1):
         if row := _ROW.match(line):
             rows[int(row[1])].append(number)
         elif block := _BLOCK.match(line):
             blocks[int(block[1])].append(number)
-            daily = True
-        elif _DAILY_HEADING.match(line):
-            daily = True
         elif _VENUE_PAPER.match(line):
             headings.append(number)
-    if not (daily or rows):
+        else:
+            if daily is None and (_DAILY_SIGN.match(line) or _VENUE_SIGN.match(line)):
+                daily = bool(_DAILY_SIGN.match(line))
+            continue
+        if daily is None:
+            daily = not headings
+    if not daily:
         return [Declared((number,), None) for number in headings]
     declared = []
     for ref in sorted(rows.keys() | blocks.keys()):
@@ -71,6 +77,13 @@ def declared_papers(text: str) -> list[Declared]:
         copies = max(len(rows[ref]), len(blocks[ref]))
         declared.extend([Declared(tuple(sorted(rows[ref] + blocks[ref])), ref)] * copies)
     return declared
+
+
+def _after_front_matter(lines: list[str]) -> int:
+    """Index of the first line after YAML front matter (0 when there is none)."""
+    if not lines or lines[0].removeprefix("\ufeff").rstrip() != "---":
+        return 0
+    return next((i + 1 for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), 0)
 
 
 def account(path: str, text: str, digest: DigestFile | None, diagnostics: list[Diagnostic]) -> Tally:

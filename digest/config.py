@@ -55,7 +55,12 @@ def load_config(path: Path | None = None) -> Config:
         if path != Path(CONFIG_FILE):
             raise DigestError(f"error: {path}: no such file\n  hint: name an existing site.toml with --config")
         return _resolve(Config(root=Path.cwd()))
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DigestError(
+            f"error: {path}: cannot be read as UTF-8 text ({exc})\n  hint: save it as a UTF-8 file"
+        ) from exc
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -75,9 +80,12 @@ def load_config(path: Path | None = None) -> Config:
             raise DigestError(f"{where} '{key}' must be a whole number\n  hint: write it without quotes: {key} = 200")
         if expected is str and not isinstance(value, str):
             raise DigestError(f"{where} '{key}' must be a text\n  hint: put it in quotes: {key} = \"…\"")
+        if key in _PATHS and "\x00" in value:
+            raise DigestError(f"{where} '{key}' holds a NUL character\n  hint: write a plain folder name")
         values[key] = Path(value) if key in _PATHS else value
     if values.get("page_size", 1) < 1:
-        raise DigestError(f"{path}:{_line_of(text, 'page_size')}:1: error: 'page_size' must be at least 1")
+        line = _line_of(text, "page_size")
+        raise DigestError(f"{path}:{line}:1: error: 'page_size' must be at least 1\n  hint: e.g. page_size = 200")
     return _resolve(Config(root=path.resolve().parent, **values))
 
 
@@ -86,5 +94,6 @@ def _resolve(config: Config) -> Config:
 
 
 def _line_of(text: str, key: str) -> int:
-    pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*=")
+    """The line that sets `key`: `key = …`, a dotted `key.x = …`, or a `[key]` table header."""
+    pattern = re.compile(rf"^\s*(\[\s*)?['\"]?{re.escape(key)}['\"]?\s*(=|\.|\])")
     return next((n for n, line in enumerate(text.splitlines(), 1) if pattern.match(line)), 1)

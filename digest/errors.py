@@ -37,16 +37,16 @@ class Diagnostic:
     """What to do about it."""
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}\n  hint: {self.hint}"
-        return printable(text)
+        # Each part is made printable on its own, so that no text from content can start a
+        # line of its own (a forged diagnostic, or a CI workflow command).
+        where = f"{printable(self.path)}:{self.line}:{self.col}"
+        return f"{where}: {self.severity}: {printable(self.message)}\n  hint: {printable(self.hint)}"
 
 
 def printable(text: str) -> str:
-    """`text` safe to print on a terminal or in a CI log: control and format characters (escape
-    sequences, bidi overrides, zero-width characters) from content are shown as `\\u….`"""
-    return "".join(
-        ch if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else f"\\u{ord(ch):04x}" for ch in text
-    )
+    """`text` safe to print on one line of a terminal or a CI log: control and format characters
+    (newlines, escape sequences, bidi overrides, zero-width characters) are shown as `\\u….`"""
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def count(diagnostics: list[Diagnostic], severity: Severity) -> int:

@@ -108,10 +108,11 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
                     "check the arXiv ID; a paper keeps its title across digests",
                 ))  # fmt: skip
             groups[key].append(record)
-            if record.arxiv_id and record.title:
+            if record.arxiv_id and normalise_title(record.title):
                 by_title[normalise_title(record.title)].add(record.arxiv_id)
     for record in venue_records:
-        matches = sorted(by_title.get(normalise_title(record.title), ())) if record.title else []
+        # A title of only emoji or punctuation normalises to nothing and matches nothing.
+        matches = sorted(by_title.get(normalise_title(record.title), ())) if normalise_title(record.title) else []
         if len(matches) > 1:
             diagnostics.append(_warning(
                 record, f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
@@ -135,7 +136,10 @@ def _warning(record: Record, message: str, hint: str) -> Diagnostic:
 
 
 def _same_title(one: Record, other: Record) -> bool:
-    return normalise_title(one.title) == normalise_title(other.title)
+    """Titles that name the same paper. Titles that normalise to nothing (only emoji or
+    punctuation) are the same only when they are equal as written."""
+    key = normalise_title(one.title)
+    return key == normalise_title(other.title) and (key != "" or one.title == other.title)
 
 
 def _venue_id(record: Record) -> str:

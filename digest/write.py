@@ -8,13 +8,20 @@ come from `urls`, but are checked again here: nothing is written outside the sta
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import glob
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 # A file in the output folder that says digest made it, so that we only ever replace our own.
 MARKER = ".digest-site"
@@ -22,11 +29,25 @@ MARKER = ".digest-site"
 
 def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iterable[Path]) -> int:
     """Write every (path, bytes) into `output`, replacing what was there; return the file count."""
-    output = output.resolve()
-    _check_output(output, [p.resolve() for p in protected])
-    _remove_leftovers(output)
-    staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
-    staging.mkdir(parents=True)
+    try:
+        output = output.resolve()
+        _check_output(output, [p.resolve() for p in protected])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with _one_build_at_a_time(output):
+            _remove_leftovers(output)
+            staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
+            count = _fill(staging, files)
+            _swap(staging, output)
+        return count
+    except (OSError, ValueError) as exc:
+        raise DigestError(
+            f"error: cannot write the site to {output}: {exc}\n"
+            "  hint: check that the output folder's parent exists, is a folder and can be written"
+        ) from exc
+
+
+def _fill(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
+    staging.mkdir()
     count = 0
     try:
         for path, data in files:
@@ -38,8 +59,23 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iter
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _swap(staging, output)
     return count
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time(output: Path) -> Iterator[None]:
+    """A lock on the output folder's parent: a second build there waits for the first, so that
+    neither removes the other's staging folder. The lock dies with its process and leaves no
+    file behind."""
+    if fcntl is None:  # not on a POSIX system: builds are not serialised
+        yield
+        return
+    folder = os.open(output.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)
 
 
 def _safe_parts(path: str) -> tuple[str, ...]:
@@ -64,10 +100,10 @@ def _check_output(output: Path, protected: list[Path]) -> None:
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Staging and old folders of builds that were killed before they could clean up."""
-    for leftover in output.parent.glob(f".{output.name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in output.parent.glob(f".{output.name}.old-*"):
+    """Staging and old folders of builds that were killed before they could clean up (no other
+    build is running: the caller holds the lock)."""
+    name = glob.escape(output.name)
+    for leftover in [*output.parent.glob(f".{name}.tmp-*"), *output.parent.glob(f".{name}.old-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 

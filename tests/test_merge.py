@@ -39,7 +39,7 @@ def venue(heading: str, *papers: tuple[str, str, str]) -> str:
 
 def make_site(root: Path, files: dict[str, str]) -> Path:
     """A site folder: an empty site.toml (all defaults) and the given content files."""
-    root.mkdir(parents=True, exist_ok=True)
+    (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "site.toml").write_text("", encoding="utf-8")
     for name, text in files.items():
         path = root / "content" / name
@@ -166,3 +166,13 @@ def test_an_empty_digest_still_has_its_pages(tmp_path: Path) -> None:
     assert [d.key for d in result.loaded.site.dates] == ["2026-08-22"]
     assert (site / "public" / "dates" / "2026-08-22.html").is_file()
     assert "This digest lists no papers." in (site / "public" / "digests/arxiv/2026-08-22/cs.ai.html").read_text()
+
+
+def test_titles_of_only_emoji_or_punctuation_merge_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/cs.LG.md": daily(("2310.00001", "🚀🚀")),
+        "venues/x-2024/t.md": venue("Papers about T in X 2024", ("🎉", "", "https://x.org/1"), ("???", "", "https://x.org/2")),
+    })  # fmt: skip
+    loaded = load(load_config(site / "site.toml"))
+    assert sorted(p.title for p in loaded.site.papers) == ["???", "🎉", "🚀🚀"]
+    assert all(len(p.appearances) == 1 for p in loaded.site.papers)

@@ -20,9 +20,9 @@ _ROW_START = re.compile(r"\|\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*\|\s*\[")
 _LINK_CLOSE = re.compile(r"\)\s*\|")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
-# `[^N]: ZH_TITLE`; spaces inside, a full-width colon or up to three leading spaces are accepted
+# `[^N]: ZH_TITLE`; spaces inside, a full-width colon or up to three leading blanks are accepted
 # (and reported), so that a slightly mistyped header never hides its paper inside the one above.
-_BLOCK_HEADER = re.compile(r"^ {0,3}\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
+_BLOCK_HEADER = re.compile(r"^\s{0,3}\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
 _DAILY_HEADINGS = re.compile(r"^#\s*(摘要|详细)\s*$")

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 # Control characters other than tab and newline cannot appear in an HTML page; U+200B (zero
 # width space) is noise the upstream translator leaves in fields; bidi embeddings, overrides
-# and isolates would let a field reorder the text around it.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+# and isolates would let a field reorder the text around it; lone surrogates (from a YAML
+# escape) cannot be written as UTF-8.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _BARE_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 
 # New-style IDs (`2310.00212`, since 2007) and old-style ones (`math/0601001`, `math.AG/0601001`).

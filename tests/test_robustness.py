@@ -1,0 +1,114 @@
+"""Problems around the input files rather than in them: folders, links, pipes, concurrent
+builds, odd configuration. Each is reported (exit 1) or refused (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import AUDIT, REPO, SHARED
+from test_merge import daily, make_site, venue
+
+from digest.build import load
+from digest.census import declared_papers
+from digest.cli import main
+from digest.config import load_config
+
+BUILD = [sys.executable, "-m", "digest", "build"]
+CORPUS = sorted((SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md"))
+
+
+def test_linked_folders_are_followed_once_and_pipes_reported(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", {})
+    elsewhere = tmp_path / "elsewhere" / "2024-01-01"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "cs.LG.md").write_text(daily(("2401.00010", "Linked")), encoding="utf-8")
+    (site / "content" / "arxiv").symlink_to(tmp_path / "elsewhere")
+    (site / "content" / "loop").symlink_to(site / "content")
+    os.mkfifo(site / "content" / "pipe.md")
+    loaded = load(load_config(site / "site.toml"))
+    assert [p.title for p in loaded.site.papers] == ["Linked"]
+    assert [(d.path, d.message) for d in loaded.diagnostics] == [("content/pipe.md", "not a regular file; skipped")]
+
+
+def test_concurrent_builds_each_publish_a_complete_site(tmp_path: Path) -> None:
+    """Builds that overlap (each about a second long, started a moment apart) into one folder."""
+    site = make_site(tmp_path / "site", {})
+    shutil.copytree(REPO / "content", site / "content", dirs_exist_ok=True)
+    for file in CORPUS:
+        shutil.copy(file, site / "content" / f"{file.parent.name}-{file.name}")
+    builds = []
+    for _ in range(3):
+        builds.append(subprocess.Popen(BUILD, cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        time.sleep(0.3)
+    errors = [build.communicate(timeout=300)[1] for build in builds]
+    assert [build.returncode for build in builds] == [0, 0, 0], errors
+    audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout
+    assert len(list((site / "public" / "papers").glob("*.html"))) == 1390
+    assert not list(site.glob(".public.*"))
+
+
+def test_output_names_with_glob_characters_touch_nothing_else(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00011", "Glob"))})
+    keep = site / ".keep.tmp-important"
+    keep.mkdir()
+    (keep / "data.txt").write_text("mine", encoding="utf-8")
+    result = subprocess.run([*BUILD, "--output", "*"], cwd=site, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (keep / "data.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_unusable_output_or_config_is_exit_2_with_a_message(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    site = make_site(tmp_path / "site", {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00012", "Out"))})
+    monkeypatch.chdir(site)
+    (site / "afile").write_text("", encoding="utf-8")
+    runner = CliRunner()
+    for args, config in ((["build", "--output", "afile/public"], b""), (["build"], b'title = "\xff"\n')):
+        (site / "site.toml").write_bytes(config)
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: ") and "hint:" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_front_matter_surrogates_are_dropped_not_fatal(tmp_path: Path) -> None:
+    text = '---\nchannel: "\\ud800x"\n---\n' + daily(("2401.00013", "Surrogate"))
+    site = make_site(tmp_path / "site", {"arxiv/2024-01-01/cs.LG.md": text})
+    result = subprocess.run(BUILD, cwd=site, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_text_from_content_never_starts_a_line_of_its_own(tmp_path: Path) -> None:
+    text = '---\n"k\\n::error file=evil,line=1::injected": 1\n---\n# 摘要\n'
+    site = make_site(tmp_path / "site", {"arxiv/2024-01-01/cs.LG.md": text})
+    result = subprocess.run([sys.executable, "-m", "digest", "check"], cwd=site, capture_output=True, text=True)
+    assert not any(line.startswith("::") for line in result.stdout.splitlines())
+    assert "\\u000a::error" in result.stdout
+
+
+def test_census_reads_like_a_person_would() -> None:
+    # A footnote line inside a venue abstract does not make it a daily digest.
+    footnoted = venue("Papers about A in B 2024", ("One", "poster", "https://x.org/1")) + "[^1]: a footnote\n"
+    assert [d.ref for d in declared_papers(footnoted)] == [None]
+    # A YAML comment in front matter is not a paper.
+    assert declared_papers("---\n## overrides\nvenue: X\n---\n# Papers about A in B 2024\n## One\n") == [
+        declared_papers("# Papers about A in B 2024\n## One\n")[0].__class__((6,), None)
+    ]
+    # A block header after a tab is still a block header, for the parser as for the census.
+    tabbed = daily(("2401.00014", "One"), ("2401.00015", "Two")).replace("\n[^2]:", "\n\t[^2]:")
+    site_records = load_records(tabbed)
+    assert [d.ref for d in declared_papers(tabbed)] == [1, 2] and site_records == [1, 2]
+
+
+def load_records(text: str) -> list[int]:
+    from digest.parse import parse_file
+
+    digest, _ = parse_file("t.md", "arxiv/2024-01-01/t.md", text.encode())
+    return [r.ref for r in digest.records] if digest else []
