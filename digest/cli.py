@@ -22,6 +22,7 @@ from digest.export import export_papers
 OK = 0
 INPUT_ERRORS = 1  # the site was built, but some input was reported as an error
 # 2 is click's usage error, and ours when the command could not run at all (see `fail`).
+INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 _source = click.option(
     "--source",
@@ -76,6 +77,9 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
         result = build_site_folder(config, source, output)
     except DigestError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("interrupted: the previous site is left as it was", err=True)
+        sys.exit(INTERRUPTED)
     loaded = result.loaded
     _report(loaded.diagnostics)
     click.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -112,3 +113,21 @@ def load_records(text: str) -> list[int]:
 
     digest, _ = parse_file("t.md", "arxiv/2024-01-01/t.md", text.encode())
     return [r.ref for r in digest.records] if digest else []
+
+
+def test_ctrl_c_leaves_the_previous_site_and_exits_130(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", {})
+    for file in CORPUS:
+        shutil.copy(file, site / "content" / f"{file.parent.name}-{file.name}")
+    assert subprocess.run(BUILD, cwd=site, capture_output=True).returncode == 0
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    (site / "site.toml").write_text('title = "Changed"\n', encoding="utf-8")
+    build = subprocess.Popen(BUILD, cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while not list(site.glob(".public.tmp-*")) and build.poll() is None:
+        time.sleep(0.01)
+    build.send_signal(signal.SIGINT)
+    _, errors = build.communicate(timeout=60)
+    assert build.returncode == 130 and "interrupted: the previous site is left as it was" in errors
+    after = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(site.glob(".public.*"))
