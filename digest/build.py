@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from digest.census import Tally, account
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
@@ -103,7 +105,14 @@ def build(config: Config, content: Path | None = None, output: Path | None = Non
     loaded = load(config, content)
     output = output or config.output
     protected = [config.root, content or config.content, config.templates, Path.cwd()]
-    pages = write_site(output, render_site(loaded.site, config), protected)
+    try:
+        pages = write_site(output, render_site(loaded.site, config), protected)
+    except jinja2.TemplateError as exc:  # a site's own template override is wrong
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise DigestError(
+            f"error: {where}template failed: {exc.message or exc}\n"
+            "  hint: fix the template, or remove it from the site's templates folder to use the built-in one"
+        ) from exc
     return BuildResult(loaded, pages, output, time.perf_counter() - started)
 
 

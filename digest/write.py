@@ -39,11 +39,13 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iter
             count = _fill(staging, files)
             _swap(staging, output)
         return count
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise DigestError(
             f"error: cannot write the site to {output}: {exc}\n"
             "  hint: check that the output folder's parent exists, is a folder and can be written"
         ) from exc
+    except ValueError as exc:  # from resolve(): a NUL in the folder's name
+        raise DigestError(f"error: the output folder {output!r} is not a usable name: {exc}") from exc
 
 
 def _fill(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:

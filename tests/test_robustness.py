@@ -131,3 +131,16 @@ def test_ctrl_c_leaves_the_previous_site_and_exits_130(tmp_path: Path) -> None:
     after = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
     assert after == before
     assert not list(site.glob(".public.*"))
+
+
+def test_a_broken_template_override_is_exit_2_and_the_site_is_kept(seed_site: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(seed_site)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    (seed_site / "templates").mkdir()
+    for broken in ("{% if %}", "{{ no_such_name }}"):
+        (seed_site / "templates" / "paper.html").write_text(broken, encoding="utf-8")
+        result = runner.invoke(main, ["build"])
+        assert result.exit_code == 2 and "template failed" in result.stderr and "hint:" in result.stderr
+        assert isinstance(result.exception, SystemExit)
+    assert (seed_site / "public" / "papers" / "2310.00212.html").is_file()
