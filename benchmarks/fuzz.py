@@ -18,19 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from mutations import REAL_FILES, mutate
+from mutations import REAL_FILES, content_path, mutate
 
 from digest.census import account
 from digest.config import Config
 from digest.parse import parse_file
 from digest.render import render_site
 from digest.site import build_site
-
-
-def content_path(file: Path) -> str:
-    if file.suffix == ".txt":
-        return "arxiv/2023-10-03/cs.CL.md" if file.name.startswith("000") else "venues/neurips-2023/lm.md"
-    return f"arxiv/{file.parent.name}/{file.name}"
 
 
 def main() -> int:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
 
 from digest.census import Tally, account
 from digest.config import Config
@@ -54,7 +52,7 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
     if paths:
-        files = [f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p])]
+        files = _each_once(f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p]))
     else:
         files = input_files(content, diagnostics)
     tally = Tally()
@@ -70,12 +68,22 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
         tally.add(counted)
         if digest is not None:
             digests.append(digest)
-    for place in tally.lost:
-        path, _, line = place.rpartition(":")
+    for path, line in tally.lost:
         message = "this paper was neither published nor reported; this is a bug in digest"
-        diagnostics.append(Diagnostic(path, int(line), 1, "error", message, "please report it with this file"))
+        diagnostics.append(Diagnostic(path, line, 1, "error", message, "please report it with this file"))
     site, merged = build_site(digests, config.page_size)
     return Loaded(site, len(files), diagnostics + merged, tally)
+
+
+def _each_once(files: Iterable[Path]) -> list[Path]:
+    """Files in order, a file named twice (or reached through a link) only the first time."""
+    seen: set[str] = set()
+    unique = []
+    for file in files:
+        if (real := os.path.realpath(file)) not in seen:
+            seen.add(real)
+            unique.append(file)
+    return unique
 
 
 def _read(file: Path, root: Path, content: Path) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
@@ -105,14 +113,7 @@ def build(config: Config, content: Path | None = None, output: Path | None = Non
     loaded = load(config, content)
     output = output or config.output
     protected = [config.root, content or config.content, config.templates, Path.cwd()]
-    try:
-        pages = write_site(output, render_site(loaded.site, config), protected)
-    except jinja2.TemplateError as exc:  # a site's own template override is wrong
-        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise DigestError(
-            f"error: {where}template failed: {exc.message or exc}\n"
-            "  hint: fix the template, or remove it from the site's templates folder to use the built-in one"
-        ) from exc
+    pages = write_site(output, render_site(loaded.site, config), protected)
     return BuildResult(loaded, pages, output, time.perf_counter() - started)
 
 

@@ -8,6 +8,7 @@ write is relative and names a file.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -19,6 +20,7 @@ from markupsafe import Markup, escape
 
 from digest import __version__, urls
 from digest.config import Config
+from digest.errors import DigestError
 from digest.model import Collection, DigestFile, Paper, Record
 from digest.parse.text import CJK_RUN, has_cjk
 from digest.site import Site, kind_in
@@ -63,6 +65,20 @@ def environment(config: Config) -> jinja2.Environment:
     return env
 
 
+def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
+    """A template's error as the person who wrote the template needs it: which file, which line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = f"{exc.filename}:{exc.lineno}: "
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+        where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else f"{template}: "
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else repr(exc)
+    return DigestError(
+        f"error: {where}template failed while writing {page}: {message}\n"
+        "  hint: fix the template, or remove it from the site's templates folder to use the built-in one"
+    )
+
+
 def mark_chinese(text: str) -> Markup:
     """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
     English field (a title, an author list) still tells browsers which glyphs are Chinese."""
@@ -96,9 +112,12 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     digests = {d.source: d for d in site.digests}
 
     def page(template: str, path: str, **context: Any) -> tuple[str, bytes]:
-        html = env.get_template(template).render(
-            page=path, root=urls.root_of(path), section=urls.section_of(path), **context
-        )
+        try:
+            html = env.get_template(template).render(
+                page=path, root=urls.root_of(path), section=urls.section_of(path), **context
+            )
+        except Exception as exc:  # a site's own template override can fail in any way
+            raise _template_failure(template, path, exc) from exc
         return path, html.encode("utf-8")
 
     yield page("home.html", urls.HOME, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])

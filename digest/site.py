@@ -102,9 +102,10 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
             key = record.arxiv_id or _title_id(record)
             if groups[key] and record.title and not _same_title(groups[key][0], record):
                 first = groups[key][0]
-                diagnostics.append(_warning(
-                    record, f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' "
-                    f"at {first.location}; both are published as one paper",
+                diagnostics.append(Diagnostic(
+                    record.source, record.line, 1, "error",
+                    f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' at "
+                    f"{first.location}; they are published as one paper, and this listing's text is not shown",
                     "check the arXiv ID; a paper keeps its title across digests",
                 ))  # fmt: skip
             groups[key].append(record)

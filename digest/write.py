@@ -31,9 +31,13 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iter
     """Write every (path, bytes) into `output`, replacing what was there; return the file count."""
     try:
         output = output.resolve()
-        _check_output(output, [p.resolve() for p in protected])
+    except (OSError, ValueError) as exc:  # a NUL in the name, a link loop
+        raise DigestError(f"error: the output folder {output} cannot be used: {exc}") from exc
+    try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with _one_build_at_a_time(output):
+            _mend(output)
+            _check_output(output, [p.resolve() for p in protected])
             _remove_leftovers(output)
             staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
             count = _fill(staging, files)
@@ -44,8 +48,6 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iter
             f"error: cannot write the site to {output}: {exc}\n"
             "  hint: check that the output folder's parent exists, is a folder and can be written"
         ) from exc
-    except ValueError as exc:  # from resolve(): a NUL in the folder's name
-        raise DigestError(f"error: the output folder {output!r} is not a usable name: {exc}") from exc
 
 
 def _fill(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
@@ -99,6 +101,13 @@ def _check_output(output: Path, protected: list[Path]) -> None:
             f"error: {output} exists and was not made by digest, so it is left as it is\n"
             "  hint: choose a new or empty folder with --output"
         )
+
+
+def _mend(output: Path) -> None:
+    """Put back the previous site if a build was killed between the two renames of a swap."""
+    olds = sorted(output.parent.glob(f".{glob.escape(output.name)}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not output.exists():
+        olds[-1].rename(output)
 
 
 def _remove_leftovers(output: Path) -> None:

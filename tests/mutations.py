@@ -14,6 +14,15 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REAL_FILES = sorted([*(SHARED / "seeds").glob("*.txt"), *(SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md")])
 
 Mutation = Callable[[bytes, random.Random], bytes]
+
+
+def content_path(file: Path) -> str:
+    """Where a real file sits under content/ (the path gives its date or venue)."""
+    if file.suffix == ".txt":  # the seeds: a daily digest and a venue collection
+        return "arxiv/2023-10-03/cs.CL.md" if file.name.startswith("000") else "venues/neurips-2023/lm.md"
+    return f"arxiv/{file.parent.name}/{file.name}"
+
+
 _ODD_TEXT = [
     *("\u202e", "\u200b", "\ufeff", "\x00", "\t", "\n", "\r", "\u3000", "\ud7ff", "😀", "\U0010ffff"),
     *("|", "[^", "](http", "    ", "# ", "## ", "<sup>", "摘要:", "(arXiv:", "`", "---\n", "[^1]:", "："),

@@ -138,8 +138,8 @@ def test_builds_killed_at_any_moment_leave_the_previous_site(corpus_site: Path, 
 # Runs a build in this process after arranging for it to SIGKILL itself at one step of the swap:
 # before the first rename beside the output, right after the output is renamed away, right
 # before something is renamed onto the output, or before a leftover beside it is removed.
-# Renames go through os.rename / os.replace (pathlib's too); a step the code never takes never
-# fires, and the build then simply completes.
+# Renames go through os.rename / os.replace (pathlib's too), the atomic exchange through
+# digest.write._exchange; a step the code never takes never fires, and the build completes.
 INJECT = r"""
 import os, shutil, signal, sys
 
@@ -177,13 +177,30 @@ def rmtree(path, *args, **kwargs):
 
 
 shutil.rmtree = rmtree
+
+import digest.write
+
+real_exchange = digest.write._exchange
+
+
+def exchange(one, other):
+    if point == "before-exchange":
+        die()
+    swapped = real_exchange(one, other)
+    if point == "after-exchange":
+        die()
+    return swapped
+
+
+digest.write._exchange = exchange
 sys.argv = ["digest", "build", "--output", output]
 from digest.cli import main
 
 main()
 """
 
-STEPS = ["first-rename", "after-moving-output", "before-replacing-output", "before-cleanup"]
+STEPS = ["first-rename", "before-exchange", "after-exchange", "after-moving-output", "before-replacing-output",
+         "before-cleanup"]  # fmt: skip
 
 
 def test_builds_killed_inside_the_swap_leave_a_complete_site(tmp_path: Path) -> None:
@@ -249,3 +266,22 @@ def test_staging_folder_is_beside_the_output_and_never_inside(corpus_site: Path)
         build.kill()
         build.wait(timeout=60)
     assert staged, "no staging folder with pages appeared beside public/"
+
+
+def test_a_build_killed_between_two_renames_is_mended_by_the_next(tmp_path: Path) -> None:
+    """Where the system has no atomic exchange, the swap is two renames; a build killed between
+    them leaves no public/, and the next build puts the previous site back before anything else."""
+    site = make_corpus_site(tmp_path / "site", corpus=False)
+    public = site / "public"
+    assert subprocess.run(BUILD, cwd=site, capture_output=True, timeout=120).returncode == 0
+    previous = tree(public)
+    no_exchange = INJECT.replace("digest.write._exchange = exchange", "digest.write._exchange = lambda a, b: False")
+    run = subprocess.run([sys.executable, "-c", no_exchange, "after-moving-output", str(public)], cwd=site,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == -signal.SIGKILL and not public.exists(), run.stderr[-2000:]
+    # The next build fails while it renders (a broken template), yet puts the previous site back first.
+    (site / "templates").mkdir()
+    (site / "templates" / "paper.html").write_text("{% if %}", encoding="utf-8")
+    failed = subprocess.run(BUILD, cwd=site, capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 2 and "template failed" in failed.stderr
+    assert tree(public) == previous and leftovers(site) == []

@@ -100,3 +100,8 @@ def test_diagnostics_never_print_control_characters(in_site: Path) -> None:
         assert "detail block header is written" in result.stdout
         assert not any(ch in result.stdout for ch in "\x1b\x07\u202e"), output_format
         assert "\\u001b]0;pwned\\u0007" in result.stdout
+
+
+def test_a_file_named_twice_is_checked_once(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "content", "content/arxiv/2023-10-03/cs.CL.md"])
+    assert result.exit_code == 0 and result.stdout.startswith("checked 2 files: 208 papers (papers found 210 ")

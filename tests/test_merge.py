@@ -85,16 +85,16 @@ def test_paper_in_two_venues_is_in_both_collections(tmp_path: Path) -> None:
     assert "Poster" in neurips and "Oral" not in neurips, "kinds are per venue"
 
 
-def test_same_arxiv_id_with_another_title_is_one_paper_and_a_warning(tmp_path: Path) -> None:
+def test_same_arxiv_id_with_another_title_is_one_paper_and_an_error(tmp_path: Path) -> None:
     site = make_site(tmp_path, {
         "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001", "Original Title")),
         "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001", "Something Else")),
     })  # fmt: skip
     loaded = load(load_config(site / "site.toml"))
     assert len(loaded.site.papers) == 1 and len(loaded.site.papers[0].appearances) == 2
-    (warning,) = loaded.diagnostics
-    assert warning.path == "content/arxiv/2024-01-02/cs.LG.md"
-    assert "listed here as 'Something Else' but as 'Original Title'" in warning.message
+    (error,) = loaded.diagnostics
+    assert error.path == "content/arxiv/2024-01-02/cs.LG.md" and error.severity == "error"
+    assert "listed here as 'Something Else' but as 'Original Title'" in error.message
 
 
 def test_consecutive_days_merge_by_arxiv_id(tmp_path: Path) -> None:

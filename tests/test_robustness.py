@@ -16,7 +16,7 @@ from conftest import AUDIT, REPO, SHARED
 from test_merge import daily, make_site, venue
 
 from digest.build import load
-from digest.census import declared_papers
+from digest.census import Declared, account, declared_papers
 from digest.cli import main
 from digest.config import load_config
 
@@ -94,18 +94,36 @@ def test_text_from_content_never_starts_a_line_of_its_own(tmp_path: Path) -> Non
     assert "\\u000a::error" in result.stdout
 
 
-def test_census_reads_like_a_person_would() -> None:
-    # A footnote line inside a venue abstract does not make it a daily digest.
+def test_census_counts_both_formats_and_only_errors_report() -> None:
+    # A footnote in a venue abstract declares a daily paper; the parser says it is not published.
     footnoted = venue("Papers about A in B 2024", ("One", "poster", "https://x.org/1")) + "[^1]: a footnote\n"
-    assert [d.ref for d in declared_papers(footnoted)] == [None]
+    assert [d.ref for d in declared_papers(footnoted)] == [None, 1]
+    assert tally_of(footnoted, "venues/b-2024/a.md") == (2, 1, 1, [])
     # A YAML comment in front matter is not a paper.
     assert declared_papers("---\n## overrides\nvenue: X\n---\n# Papers about A in B 2024\n## One\n") == [
-        declared_papers("# Papers about A in B 2024\n## One\n")[0].__class__((6,), None)
+        Declared((6,), None)
     ]
-    # A block header after a tab is still a block header, for the parser as for the census.
-    tabbed = daily(("2401.00014", "One"), ("2401.00015", "Two")).replace("\n[^2]:", "\n\t[^2]:")
-    site_records = load_records(tabbed)
-    assert [d.ref for d in declared_papers(tabbed)] == [1, 2] and site_records == [1, 2]
+    # A tab before a block header, and headers and rows indented like fields, still declare papers,
+    # for the parser as for the census.
+    two = daily(("2401.00014", "One"), ("2401.00015", "Two"))
+    for indented in (two.replace("\n[^2]:", "\n\t[^2]:"), two.replace("\n[^2]:", "\n    [^2]:")):
+        assert [d.ref for d in declared_papers(indented)] == [1, 2] and load_records(indented) == [1, 2]
+
+
+def test_a_stray_heading_never_hides_a_digest() -> None:
+    day = (REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md").read_text(encoding="utf-8")
+    found, published, reported, lost = tally_of("## cs.CL digest for 2023-10-03\n" + day, "arxiv/2023-10-03/cs.CL.md")
+    assert (found, published, reported, lost) == (71, 70, 1, []), "the heading's 'paper' is reported, not the 70"
+    warned = "摘要：今天\n" + day  # a venue label first must not turn the digest into a venue collection
+    assert tally_of(warned, "arxiv/2023-10-03/cs.CL.md") == (70, 70, 0, [])
+
+
+def tally_of(text: str, content_path: str) -> tuple[int, int, int, list[tuple[str, int]]]:
+    from digest.parse import parse_file
+
+    digest, diagnostics = parse_file("t.md", content_path, text.encode())
+    tally = account("t.md", text, digest, diagnostics)
+    return tally.found, tally.published, tally.reported, tally.lost
 
 
 def load_records(text: str) -> list[int]:
@@ -138,9 +156,10 @@ def test_a_broken_template_override_is_exit_2_and_the_site_is_kept(seed_site: Pa
     runner = CliRunner()
     assert runner.invoke(main, ["build"]).exit_code == 0
     (seed_site / "templates").mkdir()
-    for broken in ("{% if %}", "{{ no_such_name }}"):
+    for broken in ("{% if %}", "{{ no_such_name }}", "{{ 1 / 0 }}", '{{ "x".index("y") }}'):
         (seed_site / "templates" / "paper.html").write_text(broken, encoding="utf-8")
         result = runner.invoke(main, ["build"])
-        assert result.exit_code == 2 and "template failed" in result.stderr and "hint:" in result.stderr
+        assert result.exit_code == 2 and "templates/paper.html:1: template failed" in result.stderr, result.stderr
+        assert "hint:" in result.stderr
         assert isinstance(result.exception, SystemExit)
     assert (seed_site / "public" / "papers" / "2310.00212.html").is_file()

@@ -16,19 +16,26 @@ from digest.parse.arxiv import parse_arxiv
 from digest.parse.source import SourceText, date_from_path, read_source
 from digest.parse.venue import parse_venue
 
-_ARXIV_SIGNS = re.compile(r"^(#\s*摘要\s*$|#\s*详细\s*$|\[\^\d+\]:|\|\s*\[\^\d+\]|\|\s*Ref\s*\|)")
-_VENUE_SIGNS = re.compile(r"^(#\s+Papers about\s|##\s|(Authors|Link|Abstract)\s*:|摘要\s*[:：])", re.IGNORECASE)
+_ARXIV_SIGNS = re.compile(r"^\s*(#\s*摘要\s*$|#\s*详细\s*$|\[\^\s*[0-9]+\s*\]\s*[:：]|\|\s*\[\^|\|\s*Ref\s*\|)")
+_VENUE_SIGNS = re.compile(r"^(#\s+Papers about\s|##(?!#)|(Authors|Link|Abstract)\s*:|摘要\s*[:：])", re.IGNORECASE)
 _FOLDER_YEAR = re.compile(r"^(?P<venue>.+?)[-_ ](?P<year>[0-9]{4})$")
 
 
 def detect_format(source: SourceText) -> Format | None:
-    """The format whose marks appear first in the text; None when neither does."""
+    """The format with more of its marks in the text (the first mark on a tie); None when there
+    are none. A stray heading or label never outvotes a digest's table and blocks."""
+    arxiv = venue = 0
+    first: Format | None = None
     for line in source.lines[source.body_start :]:
         if _ARXIV_SIGNS.match(line):
-            return "arxiv"
-        if _VENUE_SIGNS.match(line):
-            return "venue"
-    return None
+            arxiv += 1
+            first = first or "arxiv"
+        elif _VENUE_SIGNS.match(line):
+            venue += 1
+            first = first or "venue"
+    if arxiv == venue:
+        return first
+    return "arxiv" if arxiv > venue else "venue"
 
 
 def parse_file(path: str, content_path: str, data: bytes) -> tuple[DigestFile | None, list[Diagnostic]]:

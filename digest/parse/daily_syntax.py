@@ -16,16 +16,19 @@ from digest.parse.text import clean, is_chinese, link_target
 
 # A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
 # final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
-_ROW_START = re.compile(r"\|\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*\|\s*\[")
+_ROW_START = re.compile(r"\s*\|\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*\|\s*\[")
+# A line that declares a table row, however it is indented and wherever it stands.
+_ROW_LIKE = re.compile(r"^\s*\|\s*\[\^")
 _LINK_CLOSE = re.compile(r"\)\s*\|")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
-# `[^N]: ZH_TITLE`; spaces inside, a full-width colon or up to three leading blanks are accepted
-# (and reported), so that a slightly mistyped header never hides its paper inside the one above.
-_BLOCK_HEADER = re.compile(r"^\s{0,3}\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
+# `[^N]: ZH_TITLE`; spaces inside, a full-width colon or any indentation are accepted (and
+# reported), so that a mistyped header never hides its paper inside the block above.
+_BLOCK_HEADER = re.compile(r"^\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
 _DAILY_HEADINGS = re.compile(r"^#\s*(摘要|详细)\s*$")
+_PAPER_HEADING = re.compile(r"^##(?!#)")  # a venue collection's paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +87,16 @@ def tokenize(source: SourceText) -> Tokens:
             continue
         if _DETAILS_HEADING.match(text):
             in_details = True
-        elif text.startswith("|") and not in_details:
+        elif _ROW_LIKE.match(text) or (text.startswith("|") and not in_details):
             row = _row(source, number, text)
             if row is not None:
                 rows.append(row)
+        elif _PAPER_HEADING.match(text):
+            source.error(
+                number,
+                f"heading '{text[:40]}' starts a venue paper, which a daily digest cannot hold; it is not published",
+                "put venue papers in a venue collection of their own",
+            )
         elif _HEADING.match(text) and not _DAILY_HEADINGS.match(text):
             source.warning(
                 number,
@@ -125,10 +134,10 @@ def _row(source: SourceText, number: int, text: str) -> TableRow | None:
 
 def _block_end(lines: list[str], start: int) -> int:
     """Index of the line after a block: the first line that is neither blank nor indented (the
-    next `[^N]:` header, a heading, stray text), or the end of the file."""
+    next `[^N]:` header, a heading, stray text), an indented header or row, or the end."""
     index = start
     while index < len(lines) and (not lines[index].strip() or lines[index][0].isspace()):
-        if _BLOCK_HEADER.match(lines[index]):  # a header indented by a few spaces still starts a block
+        if _BLOCK_HEADER.match(lines[index]) or _ROW_LIKE.match(lines[index]):  # indented, but a declaration
             break
         index += 1
     return index

@@ -15,7 +15,7 @@ from digest.parse.source import SourceText
 from digest.parse.text import clean, link_target
 
 _ANY_H1 = re.compile(r"^#(\s|$)")
-_DAILY_LINE = re.compile(r"^\s{0,3}(\|\s*\[\^\s*[0-9]+\s*\]|\[\^\s*[0-9]+\s*\]\s*[:：])")
+_DAILY_LINE = re.compile(r"^\s*(\|\s*\[\^\s*[0-9]+\s*\]|\[\^\s*[0-9]+\s*\]\s*[:：])")
 _H2 = re.compile(r"^##(?!#)")
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
 
@@ -71,10 +71,10 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
                 )
             continue
         if _DAILY_LINE.match(text):
-            source.warning(
+            source.error(
                 number,
-                "line looks like part of a daily digest (a table row or a '[^N]:' block); in a venue collection "
-                "it is read as text",
+                "line is part of a daily digest (a table row or a '[^N]:' block); in a venue collection it is "
+                "read as text and its paper is not published",
                 "keep daily digests and venue collections in separate files",
             )
         label = _LABEL.match(text)
