@@ -109,11 +109,12 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
                     "check the arXiv ID; a paper keeps its title across digests",
                 ))  # fmt: skip
             groups[key].append(record)
-            if record.arxiv_id and normalise_title(record.title):
-                by_title[normalise_title(record.title)].add(record.arxiv_id)
+            if record.arxiv_id and (title := normalise_title(record.title)):
+                by_title[title].add(record.arxiv_id)
     for record in venue_records:
         # A title of only emoji or punctuation normalises to nothing and matches nothing.
-        matches = sorted(by_title.get(normalise_title(record.title), ())) if normalise_title(record.title) else []
+        title = normalise_title(record.title)
+        matches = sorted(by_title.get(title, ())) if title else []
         if len(matches) > 1:
             diagnostics.append(_warning(
                 record, f"title matches several arXiv papers ({', '.join(matches)}); published as a paper of its own",
