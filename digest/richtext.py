@@ -1,0 +1,425 @@
+"""One untrusted text field (a title, an abstract paragraph, a summary) as safe HTML.
+
+Fields are plain text with stray LaTeX and Markdown inside (FORMATS.md, "General rules"). Nothing
+in a field is ever passed through as markup: `rich` escapes all of it and then renders, on
+purpose, the few constructs that are worth rendering: `$…$` math (as MathML, made at build time
+and rebuilt from an allowlist), the text macros `\\textit` `\\textbf` `\\emph` `\\url`, TeX quotes,
+`**bold**`, and bare http(s) URLs. Everything else, including any construct that does not close,
+stays visible as escaped text. `plain` gives the same field as readable plain text.
+
+The field is read in one forward pass. Each closing delimiter is looked up with a `_Finder`
+that remembers its last answer, so no text is searched twice: hostile fields such as
+`"\\textit{" * n` or `"$" * n` cost linear time, and no regex here can backtrack.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from xml.etree import ElementTree
+
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+from digest.parse.text import CJK_RUN, has_cjk, is_web_url
+
+# A formula longer than this is shown as its TeX source; so are formulas beyond this many
+# characters of TeX per field (the converter takes about 7 µs a character).
+MAX_FORMULA = 1_000
+MATH_BUDGET = 10_000
+# Deeper MathML than this is not a formula anyone wrote: show the source.
+MAX_DEPTH = 100
+
+_CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)"}
+_SPECIAL = re.compile(r"\$\$?|\\|``|''|\*\*|https?://", re.IGNORECASE)
+_MACRO = re.compile(r"\\(textit|textbf|emph|url)\{")
+_TAGS = {"textit": "i", "textbf": "b", "emph": "em", "text": ""}
+# A formula made only of these is text that was put in `$…$`: `$\textit{unsupervised}$`.
+_TEXT_MACRO = re.compile(r"\s*\\(textit|textbf|emph|text)\{([^{}\\$]*)\}\s*")
+# Characters that never belong to a URL in running text (RFC 3986 excludes them all).
+_NOT_URL = frozenset(' <>"`\\{}|^')
+_URL_TRAILERS = ".,;:!?'*"
+
+# A token of a field: (kind, value, opener). Kinds: text, math (value is the TeX, opener its
+# delimiter), i / b / em (value is the inner text), url, strong, /strong.
+_Token = tuple[str, str, str]
+_Hit = tuple[list[_Token], int] | None
+
+
+def rich(text: str, *, chinese: bool = False) -> Markup:
+    """The field as HTML: escaped, Chinese runs marked, math, macros and links rendered.
+
+    `chinese` says the field sits in an element that is already `lang="zh-Hans"` (a Chinese
+    title, summary or abstract): its plain text then needs no spans of its own."""
+    escape_text = escape if chinese else mark_chinese
+    out: list[str] = []
+    pending: list[str] = []
+    budget = MATH_BUDGET
+    for kind, value, opener in _Scanner(text).tokens():
+        if kind == "text":
+            pending.append(value)
+            continue
+        if pending:
+            out.append(escape_text("".join(pending)))
+            pending.clear()
+        if kind == "math":
+            budget -= len(value)
+            out.append(_math(value, opener) if budget >= 0 else _tex(value, opener))
+        elif kind == "url":
+            out.append(Markup('<a href="%s" rel="noopener noreferrer">%s</a>') % (value, mark_chinese(value)))
+        elif kind in ("strong", "/strong"):
+            out.append(f"<{kind}>")
+        else:
+            out.append(_element(kind, value))
+    out.append(escape_text("".join(pending)))
+    return Markup("".join(out))
+
+
+def plain(text: str) -> str:
+    """The field as plain text, for places where markup cannot go (`<title>`, meta description):
+    macros give their content, TeX quotes become “ ”, `**` goes, math stays as TeX in `$`."""
+    out: list[str] = []
+    for kind, value, opener in _Scanner(text).tokens():
+        if kind == "math":
+            macros = _text_macros(value)
+            delimiter = "$$" if opener == "$$" else "$"
+            out.append("".join(inner for _, inner in macros) if macros else delimiter + value + delimiter)
+        elif kind not in ("strong", "/strong"):
+            out.append(value)
+    return "".join(out)
+
+
+def mark_chinese(text: str) -> Markup:
+    """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
+    English field still tells browsers which glyphs are Chinese."""
+    if not has_cjk(text):
+        return escape(text)
+    out: list[str] = []
+    position = 0
+    for match in CJK_RUN.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        out.append(Markup('<span lang="zh-Hans">%s</span>') % match.group())
+        position = match.end()
+    out.append(escape(text[position:]))
+    return Markup("".join(out))
+
+
+def _element(tag: str, inner: str) -> Markup:
+    """A text macro's meaning: `<i>`, `<b>`, `<em>` around escaped text, or just the text."""
+    return Markup(f"<{tag}>%s</{tag}>") % mark_chinese(inner) if tag else mark_chinese(inner)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tex(source: str, opener: str) -> Markup:
+    """A formula that cannot be shown as MathML: its TeX, with its delimiters, as code."""
+    return Markup('<code class="tex" translate="no">%s</code>') % mark_chinese(opener + source + _CLOSERS[opener])
+
+
+@functools.lru_cache(maxsize=4096)
+def _math(source: str, opener: str) -> Markup:
+    """A formula: HTML if it is only text macros, else MathML, else (on any failure) its TeX."""
+    macros = _text_macros(source)
+    if macros:
+        return Markup("").join(_element(tag, inner) for tag, inner in macros)
+    mathml = _mathml(source, opener == "$$") if len(source) <= MAX_FORMULA else None
+    return mathml if mathml is not None else _tex(source, opener)
+
+
+def _text_macros(source: str) -> list[tuple[str, str]] | None:
+    """(tag, inner text) for each macro when the formula is nothing but text macros, else None."""
+    macros: list[tuple[str, str]] = []
+    position = 0
+    while position < len(source):
+        match = _TEXT_MACRO.match(source, position)
+        if match is None:
+            return None
+        macros.append((_TAGS[match[1]], match[2]))
+        position = match.end()
+    return macros or None
+
+
+class _Finder:
+    """The next position at or after `start` where `needle` occurs and `accept` holds.
+
+    The scanner asks with ever larger starts. An answer stays right for every later start up
+    to it, so each stretch of text is searched once and a field costs linear time overall."""
+
+    def __init__(self, text: str, needle: str, accept: Callable[[int], bool] = lambda _: True) -> None:
+        self.text, self.needle, self.accept = text, needle, accept
+        self.asked = len(text) + 1
+        self.answer = -1
+
+    def find(self, start: int) -> int:
+        if not (self.asked <= start and (self.answer == -1 or self.answer >= start)):
+            found = self.text.find(self.needle, start)
+            while found != -1 and not self.accept(found):
+                found = self.text.find(self.needle, found + 1)
+            self.asked, self.answer = start, found
+        return self.answer
+
+
+class _Scanner:
+    """Splits a field into tokens in one forward pass; see `_Token`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.strong = False  # inside `**…**`
+        self.quotes = 0  # TeX quotes opened and not yet closed
+        self.dollar = _Finder(text, "$", lambda j: text[j - 1] != "\\")
+        self.display = _Finder(text, "$$", lambda j: text[j - 1] != "\\")
+        self.paren = _Finder(text, "\\)")
+        self.brace = _Finder(text, "}")
+        self.open_brace = _Finder(text, "{")
+        self.stars = _Finder(text, "**", lambda j: not text[j - 1].isspace())
+        self.close_quote = _Finder(text, "''")
+        self.blank = _Finder(text, "\n\n")
+
+    def tokens(self) -> Iterator[_Token]:
+        text, position, start = self.text, 0, 0
+        while match := _SPECIAL.search(text, position):
+            position = match.start()
+            hit = self._construct(position, match.group())
+            if hit is None:  # not a construct after all: literal text
+                position = match.end()
+                continue
+            if start < position:
+                yield ("text", text[start:position], "")
+            found, position = hit
+            yield from found
+            start = position
+        if start < len(text):
+            yield ("text", text[start:], "")
+        if self.strong:
+            yield ("/strong", "", "")
+
+    def _construct(self, i: int, special: str) -> _Hit:
+        if special == "$$":
+            return self._formula(i, "$$", self.display.find(i + 2))
+        if special == "$":
+            return self._inline(i)
+        if special == "\\":
+            return self._backslash(i)
+        if special == "**":
+            return self._stars(i)
+        if special in ("``", "''"):
+            return self._quote(i, special)
+        return self._url(i, i + len(special))
+
+    def _closes_math(self, j: int) -> bool:
+        """Whether the `$` at j, the first unescaped one after an opening `$`, closes a formula:
+        not after a space nor before a digit, so that money ("$5 and $10") is not math."""
+        if j == -1:
+            return False
+        after = self.text[j + 1 : j + 2]
+        return not self.text[j - 1].isspace() and not (after and after in "0123456789")
+
+    def _formula(self, i: int, opener: str, end: int) -> _Hit:
+        """The formula from i to its closer at `end`, unless it is empty or spans a paragraph."""
+        if end == -1:
+            return None
+        source = self.text[i + len(opener) : end]
+        blank = self.blank.find(i)
+        if not source.strip() or (blank != -1 and blank < end):
+            return None
+        return [("math", source, opener)], end + len(_CLOSERS[opener])
+
+    def _inline(self, i: int) -> _Hit:
+        if i + 1 >= len(self.text) or self.text[i + 1].isspace():
+            return None
+        end = self.dollar.find(i + 2)
+        return self._formula(i, "$", end) if self._closes_math(end) else None
+
+    def _backslash(self, i: int) -> _Hit:
+        text = self.text
+        if text.startswith("\\$", i):
+            return [("text", "$", "")], i + 2
+        if text.startswith("\\(", i):
+            return self._formula(i, "\\(", self.paren.find(i + 2))
+        macro = _MACRO.match(text, i)
+        if macro is None:
+            return None
+        close, brace = self.brace.find(macro.end()), self.open_brace.find(macro.end())
+        if close == -1 or (brace != -1 and brace < close):
+            return None
+        inner = text[macro.end() : close]
+        if macro[1] == "url":
+            url, depth = inner.strip(), {"(": 0, "[": 0}
+            is_link = is_web_url(url) and not any(_ends_url(ch, depth) for ch in url)
+            return [("url", url, "") if is_link else ("text", inner, "")], close + 1
+        return [(_TAGS[macro[1]], inner, "")] if inner else [], close + 1
+
+    def _stars(self, i: int) -> _Hit:
+        text = self.text
+        if self.strong and not text[i - 1].isspace():
+            self.strong = False
+            return [("/strong", "", "")], i + 2
+        after = text[i + 2 : i + 3]
+        if not self.strong and after.strip() and after != "*" and self.stars.find(i + 3) != -1:
+            self.strong = True
+            return [("strong", "", "")], i + 2
+        return None
+
+    def _quote(self, i: int, quote: str) -> _Hit:
+        if quote == "``" and self.close_quote.find(i + 2) != -1:
+            self.quotes += 1
+            return [("text", "“", "")], i + 2
+        if quote == "''" and self.quotes:
+            self.quotes -= 1
+            return [("text", "”", "")], i + 2
+        return None
+
+    def _url(self, i: int, j: int) -> _Hit:
+        """A bare http(s) URL: up to a space, CJK or full-width character, an unbalanced `)` or
+        `]`, or a character URLs never hold; without trailing punctuation."""
+        text = self.text
+        if i and text[i - 1].isascii() and text[i - 1].isalnum():
+            return None
+        depth = {"(": 0, "[": 0}
+        while j < len(text) and not _ends_url(text[j], depth):
+            j += 1
+        url = text[i:j].rstrip(_URL_TRAILERS)
+        return [("url" if is_web_url(url) else "text", url, "")], i + len(url)
+
+
+def _ends_url(ch: str, depth: dict[str, int]) -> bool:
+    """Whether `ch` ends a URL; counts brackets in `depth`, so that `Foo_(bar)` keeps its `)`.
+
+    Non-ASCII letters may stay (an IRI), but not CJK or full-width characters, nor non-ASCII
+    punctuation, symbols or spaces (curly quotes, `…`), which URLs never hold unencoded."""
+    if ch in "([":
+        depth[ch] += 1
+    elif ch in ")]":
+        opener = "(" if ch == ")" else "["
+        if not depth[opener]:
+            return True
+        depth[opener] -= 1
+    if ch.isascii():
+        return ch.isspace() or ch in _NOT_URL
+    return unicodedata.category(ch)[0] in "CPSZ" or unicodedata.east_asian_width(ch) in "FW" or bool(CJK_RUN.match(ch))
+
+
+# --- MathML ---------------------------------------------------------------------------------
+
+_NS = "{http://www.w3.org/1998/Math/MathML}"
+# Command names, environment names and array column specifications: letters in the TeX that
+# rightly do not reach the MathML.
+_COMMANDS = re.compile(r"\\begin\{array\}\{[^{}]*\}|\\(?:begin|end)\{[^{}]*\}|\\[A-Za-z]+")
+# MathML Core elements the converter uses. Token elements hold text only; the scripted and
+# fraction-like ones take a fixed number of children (fewer means an argument was lost).
+TOKENS = frozenset({"mi", "mn", "mo", "ms", "mtext", "mspace"})
+ARITY = {"mfrac": 2, "msub": 2, "msup": 2, "mroot": 2, "mover": 2, "munder": 2, "msubsup": 3, "munderover": 3}
+ELEMENTS = (
+    TOKENS | ARITY.keys() | {"mrow", "msqrt", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose"}
+)
+
+_LENGTH = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:em|ex|px|pt|pc|cm|mm|in|mu|%|width|height|depth)?"
+_NAMED_SPACE = r"(?:negative)?(?:very){0,2}(?:thin|medium|thick)mathspace"
+
+
+def _words(*words: str) -> re.Pattern[str]:
+    """A space-separated list of the given words."""
+    word = "(?:" + "|".join(words) + ")"
+    return re.compile(f"{word}(?: {word})*")
+
+
+_BOOLEAN = re.compile("true|false")
+_LENGTHS = _words(_LENGTH, _NAMED_SPACE)
+# Attribute → the values it may take (whole-value match). Anything else fails the formula.
+ATTRIBUTES: dict[str, re.Pattern[str]] = {
+    "mathvariant": re.compile(
+        "normal|bold|italic|bold-italic|double-struck|bold-fraktur|script|bold-script|fraktur|sans-serif"
+        "|bold-sans-serif|sans-serif-italic|sans-serif-bold-italic|monospace"
+    ),
+    **dict.fromkeys(
+        ["stretchy", "fence", "separator", "movablelimits", "largeop", "accent", "accentunder", "symmetric"], _BOOLEAN
+    ),
+    "displaystyle": _BOOLEAN,
+    "form": re.compile("prefix|infix|postfix"),
+    **dict.fromkeys(["lspace", "rspace", "width", "height", "depth", "voffset", "minsize", "maxsize"], _LENGTHS),
+    **dict.fromkeys(["linethickness", "mathsize", "columnspacing", "rowspacing"], _LENGTHS),
+    "scriptlevel": re.compile(r"[+-]?\d{1,2}"),
+    "columnalign": _words("left", "center", "right"),
+    "rowalign": _words("top", "bottom", "center", "baseline", "axis"),
+    "columnlines": _words("none", "solid", "dashed"),
+    "rowlines": _words("none", "solid", "dashed"),
+    "linebreak": re.compile("auto|newline|nobreak|goodbreak|badbreak"),
+    "notation": _words(
+        "box", "roundedbox", "circle", "left", "right", "top", "bottom", "updiagonalstrike", "downdiagonalstrike",
+        "verticalstrike", "horizontalstrike", "longdiv", "actuarial", "madruwb", "radical", "updiagonalarrow",
+    ),
+}  # fmt: skip
+
+
+class _Rejected(Exception):
+    """The converter's output holds something outside the allowlist."""
+
+
+def _mathml(source: str, display: bool) -> Markup | None:
+    """A formula as MathML, or None when it cannot be shown faithfully.
+
+    The converter's output is never trusted: it writes `\\text{…}` verbatim (so TeX can inject
+    tags), copies `\\href`, `\\style` and `\\class` arguments into attributes, and leaves
+    commands it does not know as `<mi>\\foo</mi>`. So the output is parsed and rebuilt from
+    `ELEMENTS` and `ATTRIBUTES`; anything else, or any error, means None."""
+    try:
+        root = ElementTree.fromstring(convert(source, display="block" if display else "inline"))
+        if root.tag != _NS + "math" or _text_in(root.text, "math"):
+            return None
+        body = "".join(_rebuild(child, 1) + _text_in(child.tail, "math") for child in root)
+        if not _keeps_content(source, root):
+            return None
+    except Exception:  # the converter's own errors, RecursionError, ParseError, _Rejected
+        return None
+    opening = '<math translate="no" display="block">' if display else '<math translate="no">'
+    html = Markup(f"{opening}{body}</math>")
+    return Markup('<span lang="zh-Hans">%s</span>') % html if has_cjk(body) else html
+
+
+def _keeps_content(source: str, root: ElementTree.Element) -> bool:
+    """Whether every letter and digit of the TeX outside command names reached the MathML, as
+    text or as a length (`\\hspace{1em}`). The converter silently drops some content: the rest
+    of a malformed `\\hspace` argument, every cell of a matrix that ends in `&`."""
+    lengths = (v for e in root.iter() for k, v in e.attrib.items() if ATTRIBUTES.get(k) is _LENGTHS)
+    shown = "".join(root.itertext()) + "".join(lengths)
+    return not _letters(_COMMANDS.sub(" ", source)) - _letters(shown)
+
+
+def _letters(text: str) -> Counter[str]:
+    """Letters and digits, compatibility-folded so that `\\mathbb{R}` (ℝ) still counts as R."""
+    return Counter(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+
+def _rebuild(element: ElementTree.Element, depth: int) -> str:
+    """One element of the converter's output, rebuilt from the allowlist, or `_Rejected`."""
+    name = element.tag.removeprefix(_NS)
+    children = list(element)
+    if element.tag != _NS + name or name not in ELEMENTS or depth > MAX_DEPTH:
+        raise _Rejected(element.tag)
+    if (name in TOKENS and children) or len(children) != ARITY.get(name, len(children)):
+        raise _Rejected(name)
+    attributes = ""
+    for key, value in element.attrib.items():
+        allowed = ATTRIBUTES.get(key)
+        if allowed is None or not allowed.fullmatch(value):
+            raise _Rejected(key)
+        attributes += f' {key}="{escape(value)}"'
+    inner = _text_in(element.text, name) + "".join(
+        _rebuild(child, depth + 1) + _text_in(child.tail, name) for child in children
+    )
+    return f"<{name}{attributes}>{inner}</{name}>"
+
+
+def _text_in(text: str | None, name: str) -> str:
+    """Text inside element `name`, escaped. Only token elements hold text (elsewhere it is
+    debris from injected tags); a backslash is a command the converter did not know; control,
+    format (bidi) and private-use characters come only from `\\unicode`."""
+    if not text or (name not in TOKENS and text.isspace()):
+        return ""
+    if name not in TOKENS or name == "mspace" or "\\" in text:
+        raise _Rejected(text)
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text):
+        raise _Rejected(text)
+    return str(escape(text))
