@@ -32,6 +32,8 @@ class Config:
     """Templates here override the built-in theme by name."""
     page_size: int = 200
     """Rows per page of a collection; longer collections are split into pages."""
+    language: str = "both"
+    """What pages show before a reader chooses: `en`, `zh` or `both` (see LANGUAGES)."""
 
 
 # The keys a site.toml may set, with the TOML type each takes.
@@ -43,7 +45,10 @@ KEYS: dict[str, type] = {
     "output": str,
     "templates": str,
     "page_size": int,
+    "language": str,
 }
+LANGUAGES = ("en", "zh", "both")
+"""English only, Chinese only (English titles stay), or both side by side."""
 _PATHS = ("content", "output", "templates")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -86,6 +91,12 @@ def load_config(path: Path | None = None) -> Config:
     if values.get("page_size", 1) < 1:
         line = _line_of(text, "page_size")
         raise DigestError(f"{path}:{line}:1: error: 'page_size' must be at least 1\n  hint: e.g. page_size = 200")
+    if values.get("language", "both") not in LANGUAGES:
+        line = _line_of(text, "language")
+        choices = ", ".join(f'"{name}"' for name in LANGUAGES)
+        raise DigestError(
+            f"{path}:{line}:1: error: 'language' must be one of {choices}\n  hint: e.g. language = \"both\""
+        )
     return _resolve(Config(root=path.resolve().parent, **values))
 
 

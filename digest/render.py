@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
 
-from digest import __version__, urls
+from digest import __version__, search, urls
+from digest.bibtex import bibtex
 from digest.config import Config
 from digest.errors import DigestError
 from digest.model import Collection, DigestFile, Paper, Record
-from digest.parse.text import CJK_RUN, has_cjk
+from digest.parse.text import has_cjk
+from digest.richtext import mark_chinese, plain, rich
 from digest.site import Site, kind_in
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
@@ -53,6 +54,10 @@ def environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["text"] = mark_chinese
+    env.filters["rich"] = rich
+    env.filters["rich_zh"] = lambda text: rich(text, chinese=True)
+    env.filters["bibtex"] = bibtex
+    env.filters["plain"] = plain
     env.filters["paragraphs"] = paragraphs
     env.filters["lang"] = lambda text: "zh-Hans" if has_cjk(text) else "en"
     env.globals.update(
@@ -77,19 +82,6 @@ def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
         f"error: {where}template failed while writing {page}: {message}\n"
         "  hint: fix the template, or remove it from the site's templates folder to use the built-in one"
     )
-
-
-def mark_chinese(text: str) -> Markup:
-    """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
-    English field (a title, an author list) still tells browsers which glyphs are Chinese."""
-    out: list[str] = []
-    position = 0
-    for match in CJK_RUN.finditer(text):
-        out.append(escape(text[position : match.start()]))
-        out.append(Markup('<span lang="zh-Hans">%s</span>') % match.group())
-        position = match.end()
-    out.append(escape(text[position:]))
-    return Markup("".join(out))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -134,6 +126,8 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     yield page("listing.html", urls.CATEGORIES, kind="category", collections=site.categories, site_view=site)
     yield page("listing.html", urls.DATES, kind="date", collections=site.dates, site_view=site)
     yield page("digests.html", urls.DIGESTS, digests=site.digests, site_view=site)
+    yield page("search.html", urls.SEARCH)
+    yield from search.search_files(site)
     yield from _assets(config)
 
 

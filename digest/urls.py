@@ -20,7 +20,12 @@ VENUES = "venues.html"
 CATEGORIES = "categories.html"
 DATES = "dates.html"
 DIGESTS = "digests.html"
+SEARCH = "search.html"
+SEARCH_INDEX = "search"
+"""The folder of the search index's script files (see `digest.search`)."""
 STYLESHEET = "assets/style.css"
+SCRIPT = "assets/site.js"
+SEARCH_SCRIPT = "assets/search.js"
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _REPEATS = re.compile(r"([._-])[._-]+")

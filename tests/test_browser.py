@@ -6,34 +6,25 @@ rel="noopener noreferrer". The payloads are in tests/fixtures/hostile/ (issue 3,
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from browsers import CHROMIUM, in_ci, launch_chromium  # noqa: F401  (also imported from here)
 from conftest import REPO
 
 from digest.build import BuildResult, build
 from digest.config import load_config
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 # Fixture file → where it sits under content/ (the path gives the date, channel or venue).
 PLACES = {
@@ -41,6 +32,7 @@ PLACES = {
     "daily-front-matter.md": "arxiv/2023-10-06/cs.AI.md",
     "venue.md": "venues/evil-2024/hostile-topic.md",
     "venue-front-matter.md": "venues/evil-fm/topic.md",
+    "math.md": "arxiv/2023-10-08/cs.CR.md",  # payloads inside $…$, text macros and URLs
 }
 # The daily digest again, under a file name that is itself a payload (the channel comes from it).
 HOSTILE_NAME = 'arxiv/2023-10-07/"><svg onload="window.__pwned=60;alert(60)">.md'
@@ -55,38 +47,12 @@ HOSTILE_TITLES = (
     "Venue three ",
     "Venue four ",
     "Venue front matter paper ",
+    "Hostile math one ",
+    "Hostile math two ",
+    "Hostile math three ",
 )
 SCRIPT_PAYLOAD = "<script>window.__pwned=1;alert(1)</script>"
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def in_ci() -> bool:
-    """CI=true (any value but empty, "false" or "0") makes a missing browser a failure."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "false", "0")
-
-
-def launch_chromium() -> tuple[Playwright, Browser]:
-    """Playwright driving the system's headless Chromium, launched. Without Chromium or
-    Playwright the calling test is skipped, or failed under CI, where it must run."""
-
-    def unavailable(reason: str) -> None:
-        if in_ci():
-            pytest.fail(f"{reason}; CI={os.environ['CI']} requires the browser tests to run", pytrace=False)
-        pytest.skip(reason)
-
-    if not CHROMIUM.exists():
-        unavailable(f"no Chromium at {CHROMIUM}")
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("the playwright package is not installed")
-    from playwright.sync_api import Error, sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-    except Error as exc:
-        playwright.stop()
-        unavailable(f"Chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
-    return playwright, browser
 
 
 @pytest.fixture(scope="module")
@@ -106,16 +72,6 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildR
         shutil.copy(HOSTILE / "daily.md", target)
     result = build(load_config(site / "site.toml"))
     return site / "public", result
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright, launched = launch_chromium()
-    try:
-        yield launched
-    finally:
-        launched.close()
-        playwright.stop()
 
 
 # Runs in each page after it loads: what content could have smuggled into the DOM.
@@ -147,14 +103,25 @@ INSPECT = r"""() => {
     if (!rel.includes("noopener") || !rel.includes("noreferrer")) noRel.push(show(a));
   }
   const injected = [...document.querySelectorAll(
-    "img[src='x'], svg, math, iframe, frame, object, embed, base, meta[http-equiv], form, textarea, plaintext"
-  )].map(show);
+    "img[src='x'], svg, iframe, frame, object, embed, base, meta[http-equiv], form, textarea, plaintext"
+  )].filter((el) => !el.matches("header.masthead form.search-box")).map(show);  // the theme's one form
+  // Formulas are built at build time from an allowlist: nothing else may sit inside <math>.
+  const MATHML = new Set(["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
+    "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded",
+    "mphantom", "menclose"]);
+  for (const formula of document.querySelectorAll("math")) {
+    for (const el of [formula, ...formula.querySelectorAll("*")]) {
+      if (!MATHML.has(el.localName)) injected.push(show(el));
+    }
+  }
   for (const s of document.scripts) {
     if (!s.src) injected.push(show(s));  // the theme has no inline script
   }
   return {
     pwned: typeof window.__pwned !== "undefined",
     handlers, badUrls, noRel, injected, external,
+    formulas: document.querySelectorAll("math").length,
+    tex: document.querySelectorAll("code.tex").length,
     title: document.title,
     text: document.body ? document.body.innerText : "",
   };
@@ -268,3 +235,15 @@ def test_no_bidi_controls_reach_pages(hostile_site: tuple[Path, BuildResult]) ->
         for match in BIDI_CONTROLS.finditer(page.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_hostile_formulas_show_as_mathml_or_as_their_tex(
+    hostile_site: tuple[Path, BuildResult], visits: dict[str, Visit]
+) -> None:
+    """The math fixture's payloads went through the MathML sanitiser (and the allowlist check
+    above saw its output): some formulas render, the rest show their TeX as code."""
+    site = hostile_site[1].loaded.site
+    page = next(p.page for p in site.papers if p.title.startswith("Hostile math one "))
+    found = visits[page].found
+    assert found["formulas"] >= 5 and found["tex"] >= 5
+    assert "\\href{javascript:alert" in found["text"] or "\\href" in found["text"], "the rejected TeX is shown"

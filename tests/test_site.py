@@ -72,7 +72,7 @@ def test_paper_page_shows_every_field(built: tuple[Path, object]) -> None:
     html = (public / "papers" / "2310.00212.html").read_text(encoding="utf-8")
     for expected in (
         "Pairwise Proximal Policy Optimization: Harnessing Relative Feedback for LLM Alignment</h1>",
-        '<p class="paper-title-zh" lang="zh-Hans">两两邻近策略优化: 利用相对反馈进行LLM对齐</p>',
+        '<p class="paper-title-zh l-zh" lang="zh-Hans">两两邻近策略优化: 利用相对反馈进行LLM对齐</p>',
         "https://arxiv.org/abs/2310.00212",
         "https://arxiv.org/pdf/2310.00212v1",
         "cs.LG",
@@ -89,8 +89,9 @@ def test_digest_and_collection_pages(built: tuple[Path, object]) -> None:
     assert digest.count('<tr id="ref-') == 70
     assert "../../../papers/2310.00212.html" in digest
     venue = (public / "venues" / "neurips-2023.html").read_text(encoding="utf-8")
-    assert "9 oral" in venue and "131 poster" in venue
-    assert venue.index(">Oral <") < venue.index(">Poster <")
+    assert '9 <span class="l-en" lang="en">Oral</span>' in venue and "131 <span" in venue
+    assert 'id="kind-1"><span class="l-en" lang="en">Oral<' in venue
+    assert 'id="kind-2"><span class="l-en" lang="en">Poster<' in venue
     home = (public / "index.html").read_text(encoding="utf-8")
     for target in (
         "papers.html",
@@ -119,7 +120,7 @@ def test_every_link_is_relative_and_names_a_file(built: tuple[Path, object]) -> 
         for url in re.findall(r'(?:href|src)="([^"]*)"', page.read_text(encoding="utf-8")):
             if url.startswith(("https://", "http://")):
                 continue
-            names_file = re.search(r"\.(html|css)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
+            names_file = re.search(r"\.(html|css|js)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
             assert not url.startswith("/") and names_file, (page, url)
 
 

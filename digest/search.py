@@ -1,0 +1,329 @@
+"""The offline search index: classic script files under `search/` that the search page loads.
+
+Readers open the site from disk (file://), where `fetch`, ES modules, wasm and workers are all
+blocked, but a classic `<script src>` still loads. So the index is JavaScript: every file calls
+one function of the global `DigestSearch` (templates/assets/search.js) with its data, and the
+search page loads only the files a query needs.
+
+    search/meta.js    DigestSearch.meta({...}): counts, file layout, weights, CJK ranges and
+                      stopwords; the one source of truth for parameters, read by search.js
+    search/t/NN.js    DigestSearch.terms(NN, {"term": "postings", ...}): one shard of the terms
+    search/d/NN.js    DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
+                      category, summary, abstract_head], ...]): what a result shows, BLOCK_SIZE
+                      documents a file; document d is in file d // BLOCK_SIZE
+
+Documents are the site's papers in the order of the all-papers index (which breaks ranking ties).
+A posting list names the documents a term occurs in, ascending, each with the bitmask of the
+fields it occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the number
+`(document - previous document) * 16 + mask` (the first counts from 0), written in base 32 with
+the characters of `ALPHABET`: high digits from its second half, the last digit from its first.
+
+Tokens (`tokenize`; search.js implements the same rules and a test holds them equal): the text
+is NFKD-normalised, combining marks (category M) are dropped, letters are lower-cased and a final
+sigma becomes σ. Runs of letters and digits (categories L and N) are tokens' material: inside a
+run, each stretch of CJK characters (`CJK_RANGES`) gives its overlapping bigrams (a lone character
+gives itself), and each other stretch is a word. Stopwords are dropped, and words of ASCII
+letters go through `stem`. So `BERT模型的Ｃafé-ing` gives `bert`, `模型`, `型的`, `caf` (`cafe`,
+stemmed) and `ing`.
+
+Shards: a word's shard is the FNV-1a hash (32-bit, over code points) of its first `KEY_LENGTH`
+characters, a CJK token's the hash of the whole token, modulo the shard count. Words that share
+their first three letters share a shard, so search.js completes a half-typed last word from one
+file. The shard count is the smallest power of two that keeps shards near `SHARD_TARGET` bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import unicodedata
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from digest import urls
+from digest.model import Paper
+from digest.site import Site
+
+VERSION = 1
+"""The format of the files; search.js refuses an index of another version."""
+
+FIELDS = {"title": 8, "authors": 4, "summary": 2, "abstract": 1}
+"""Field → its bit in a posting's mask, which is also its weight in ranking. `title` is both
+titles; `authors` the byline (authors, arXiv ID, venue, category); `summary` the summaries;
+`abstract` both abstracts."""
+
+STOPWORDS = (
+    "a", "about", "all", "also", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do",
+    "does", "for", "from", "has", "have", "how", "in", "into", "is", "it", "its", "of", "on", "or", "our",
+    "such", "than", "that", "the", "their", "these", "they", "this", "to", "via", "was", "we", "were",
+    "what", "when", "which", "while", "with",
+)  # fmt: skip
+"""English words too common to search for, compared before stemming."""
+
+CJK_RANGES = (
+    (0x1100, 0x11FF),  # Hangul jamo: NFKD splits every Hangul syllable into these
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x31F0, 0x31FF),  # katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA960, 0xA97F),  # Hangul jamo extended A
+    (0xAC00, 0xD7FF),  # Hangul syllables, jamo extended B
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK extensions B to G, compatibility supplement
+)
+"""Code points tokenised as overlapping bigrams instead of words (after folding)."""
+
+KEY_LENGTH = 3
+"""A word's shard comes from this many first characters; shorter words use the whole word."""
+BLOCK_SIZE = 50
+"""Documents per `search/d/NN.js` file."""
+SHARD_TARGET = 80_000
+"""Bytes of postings a term shard should hold, about."""
+AUTHORS_SHOWN = 3
+ABSTRACT_HEAD = 240
+"""Characters of the English abstract a result can show."""
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+"""Digits of postings: the first 32 end a number, the last 32 continue it."""
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+_RUN = re.compile(r"[^\W_]+")  # letters and digits: the same as [\p{L}\p{N}] (a test checks)
+_CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
+_STRETCH = re.compile(f"([{_CJK_CLASS}]+)|([^{_CJK_CLASS}]+)")
+_ASCII_WORD = re.compile(r"[a-z]+")
+_STOPWORDS = frozenset(STOPWORDS)
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """Combining marks (Unicode category M), as a table for `str.translate` that drops them."""
+    planes = (*range(0x40000), *range(0xE0000, 0xE1000))  # the planes that have marks
+    return dict.fromkeys(code for code in planes if unicodedata.category(chr(code))[0] == "M")
+
+
+def fold(text: str) -> str:
+    """NFKD, without combining marks, lower case, final sigma as σ: `Ｃafé` → `cafe`."""
+    text = unicodedata.normalize("NFKD", text)
+    if not text.isascii():
+        text = text.translate(_marks())
+    return text.lower().replace("ς", "σ")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A tiny suffix stemmer for words of ASCII letters longer than three letters.
+
+    1. plural: `-ies` → `-y` (more than four letters), `-sses` → `-ss`, else drop one final `s`
+       unless the word ends in `ss`, `us` or `is`;
+    2. then drop `-ing` or `-ed` when three letters remain, and undouble a final consonant
+       pair (not `ll`, `ss`, `zz`) when four remain; or else, drop a final `e` when three remain.
+
+    `models`, `modeling` → `model`; `embeddings`, `embedded` → `embed`; `based`, `base` → `bas`.
+    """
+    if len(word) <= 3 or not _ASCII_WORD.fullmatch(word):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
+            return word
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """The search tokens of `text`, in order, with repeats: `手语识别` → `手语`, `语识`, `识别`."""
+    tokens: list[str] = []
+    for run in _RUN.findall(fold(text)):
+        for cjk, other in _STRETCH.findall(run):
+            if cjk:
+                tokens.extend([cjk] if len(cjk) == 1 else [cjk[i : i + 2] for i in range(len(cjk) - 1)])
+            elif other not in _STOPWORDS:
+                tokens.append(stem(other))
+    return tokens
+
+
+def is_cjk(character: str) -> bool:
+    code = ord(character)
+    return any(low <= code <= high for low, high in CJK_RANGES)
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a over the code points of `text` (search.js: `fnv1a`)."""
+    value = _FNV_OFFSET
+    for character in text:
+        value = ((value ^ ord(character)) * _FNV_PRIME) & 0xFFFFFFFF
+    return value
+
+
+def shard_of(term: str, shards: int) -> int:
+    """The term shard that holds `term`: by its first `KEY_LENGTH` characters for a word."""
+    key = term if is_cjk(term[0]) else term[:KEY_LENGTH]
+    return fnv1a(key) % shards
+
+
+def encode_postings(postings: Iterable[tuple[int, int]]) -> str:
+    """(document, mask) pairs, ascending by document → the compact string of the module docstring."""
+    return _encode([document << 4 | mask for document, mask in postings])
+
+
+def _encode(packed: Iterable[int]) -> str:
+    """Postings given as `document << 4 | mask`, ascending."""
+    codes = _codes()
+    out: list[str] = []
+    base = 0
+    for value in packed:
+        number = value - base  # (document - previous document) << 4 | mask
+        base = value & ~15
+        try:
+            out.append(codes[number])
+        except IndexError:
+            out.append(_code(number))
+    return "".join(out)
+
+
+def _code(number: int) -> str:
+    digits = [ALPHABET[number & 31]]
+    number >>= 5
+    while number:
+        digits.append(ALPHABET[32 + (number & 31)])
+        number >>= 5
+    return "".join(reversed(digits))
+
+
+@functools.cache
+def _codes() -> list[str]:
+    """The codes of the numbers below 32 ** 3, which are nearly all postings."""
+    return [_code(number) for number in range(1 << 15)]
+
+
+def decode_postings(text: str) -> list[tuple[int, int]]:
+    """The inverse of `encode_postings` (search.js: `decode`)."""
+    postings: list[tuple[int, int]] = []
+    number = document = 0
+    for character in text:
+        digit = ALPHABET.index(character)
+        number = number * 32 + (digit & 31)
+        if digit < 32:
+            document += number >> 4
+            postings.append((document, number & 15))
+            number = 0
+    return postings
+
+
+def paper_fields(paper: Paper) -> dict[str, list[str]]:
+    """The texts of a paper that search reads, by field."""
+    byline = [*paper.authors, paper.arxiv_id, paper.venue_label, paper.category]
+    return {
+        "title": [paper.title, paper.title_zh],
+        "authors": byline,
+        "summary": [paper.summary_zh, paper.summary_en],
+        "abstract": [paper.abstract_en, paper.abstract_zh],
+    }
+
+
+def document(paper: Paper) -> list[str]:
+    """What a result shows of a paper, in the order of a `search/d/NN.js` entry."""
+    authors = ", ".join(paper.authors[:AUTHORS_SHOWN]) + (", et al." if len(paper.authors) > AUTHORS_SHOWN else "")
+    head = paper.abstract_en
+    if len(head) > ABSTRACT_HEAD:
+        cut = head.rfind(" ", 0, ABSTRACT_HEAD)
+        head = head[: cut if cut > ABSTRACT_HEAD // 2 else ABSTRACT_HEAD].rstrip() + " …"
+    summary = paper.summary_zh or paper.summary_en
+    return [paper.page, paper.title, paper.title_zh, authors, paper.arxiv_id, paper.venue_label, paper.category,
+            summary, head]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """The search index of a site, before it is written as files."""
+
+    postings: dict[str, str]
+    """Term → its encoded posting list."""
+    documents: list[list[str]]
+    shards: int
+
+
+def build_index(papers: Iterable[Paper]) -> Index:
+    found: dict[str, array[int]] = defaultdict(lambda: array("q"))
+    documents: list[list[str]] = []
+    fields = [(FIELDS[field], field) for field in FIELDS]
+    for number, paper in enumerate(papers):
+        documents.append(document(paper))
+        masks: dict[str, int] = {}
+        texts = paper_fields(paper)
+        for bit, field in fields:
+            terms: set[str] = set()
+            for text in texts[field]:
+                terms.update(tokenize(text))
+            for term in terms:
+                masks[term] = masks.get(term, 0) | bit
+        for term, mask in masks.items():
+            found[term].append(number << 4 | mask)
+    postings = {term: _encode(found[term]) for term in sorted(found)}
+    size = sum(len(term.encode()) + len(value) + 6 for term, value in postings.items())
+    shards = 1
+    while size / shards > SHARD_TARGET:
+        shards *= 2
+    return Index(postings, documents, shards)
+
+
+def _script(call: str, *arguments: object) -> bytes:
+    data = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
+    data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")  # line breaks in older JS
+    return f"DigestSearch.{call}({data});\n".encode()
+
+
+def file_name(folder: str, number: int, count: int) -> str:
+    """`search/t/07.js`: numbers padded to the width of the largest, at least two digits."""
+    return f"{urls.SEARCH_INDEX}/{folder}/{number:0{max(2, len(str(count - 1)))}d}.js"
+
+
+def index_files(index: Index) -> list[tuple[str, bytes]]:
+    """Every file of the index, `search/meta.js` last."""
+    by_shard: list[dict[str, str]] = [{} for _ in range(index.shards)]
+    for term, value in index.postings.items():
+        by_shard[shard_of(term, index.shards)][term] = value
+    blocks = max(1, -(-len(index.documents) // BLOCK_SIZE))
+    files = [(file_name("t", n, index.shards), _script("terms", n, shard)) for n, shard in enumerate(by_shard)]
+    files += [
+        (file_name("d", n, blocks), _script("docs", n, index.documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE]))
+        for n in range(blocks)
+    ]
+    content = hashlib.sha256()
+    for name, data in files:
+        content.update(f"{name}\0{len(data)}\0".encode())
+        content.update(data)
+    meta = {
+        "version": VERSION,
+        "hash": content.hexdigest()[:16],
+        "docs": len(index.documents),
+        "blockSize": BLOCK_SIZE,
+        "blocks": blocks,
+        "shards": index.shards,
+        "keyLength": KEY_LENGTH,
+        "fields": FIELDS,
+        "alphabet": ALPHABET,
+        "cjk": CJK_RANGES,
+        "stopwords": STOPWORDS,
+    }
+    return [*files, (f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta))]
+
+
+def search_files(site: Site) -> Iterator[tuple[str, bytes]]:
+    """(output path, bytes) of every file of the search index."""
+    yield from index_files(build_index(site.papers))

@@ -1,0 +1,329 @@
+"""The reader's experience in a real browser: the seed site opened from file:// in headless
+Chromium, no server. Language choice and its persistence, formulas as MathML, the BibTeX copy
+button, sortable and filterable tables, accessibility (axe-core), a 375-pixel phone, and no
+console error on any page. Screenshots land in tests/artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from browsers import in_ci
+from conftest import REPO
+
+from digest.build import build
+from digest.config import load_config
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO / "tests" / "artifacts" / "screenshots"
+AXE = REPO / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+
+PAIRWISE_PPO = "papers/2310.00212.html"  # arXiv digest: Chinese title, summary and abstract
+FORMULA = "papers/neurips-2023-70415.html"  # "0.43 Kendall's $\tau$" in its abstract
+BOTH_SIDES = "papers/2305.16183.html"  # in the arXiv digest and at NeurIPS
+VENUE = "venues/neurips-2023.html"
+DIGEST = "digests/arxiv/2023-10-03/cs.cl.html"
+SEARCH = "search.html?q=%E6%89%8B%E8%AF%AD"  # 手语
+
+
+def build_seeds(folder: Path, language: str | None = None) -> Path:
+    """The repository's site (site.toml and the seeds), built into `folder`/public."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "content", folder / "content")
+    settings = (REPO / "site.toml").read_text(encoding="utf-8")
+    if language is not None:
+        settings = settings.replace('language = "both"', f'language = "{language}"')
+        assert f'language = "{language}"' in settings
+    (folder / "site.toml").write_text(settings, encoding="utf-8")
+    result = build(load_config(folder / "site.toml"))
+    assert [d for d in result.loaded.diagnostics if d.severity == "error"] == []
+    return folder / "public"
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_seeds(tmp_path_factory.mktemp("reader") / "site")
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh profile (empty localStorage) that fails the test on any console error."""
+    made = browser.new_context(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    made.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    made.on("weberror", lambda error: errors.append(str(error.error)))
+    try:
+        yield made
+    finally:
+        made.close()
+    assert errors == [], "console errors"
+
+
+def open_page(context: BrowserContext, public: Path, page: str) -> Page:
+    tab = context.new_page()
+    tab.goto(url(public, page))
+    return tab
+
+
+def url(public: Path, page: str) -> str:
+    path, _, query = page.partition("?")
+    return (public / path).as_uri() + (f"?{query}" if query else "")
+
+
+def language(tab: Page) -> tuple[str | None, str | None]:
+    lang, page_lang = tab.evaluate("[document.documentElement.dataset.lang, document.documentElement.lang]")
+    return lang, page_lang
+
+
+# --- Language -----------------------------------------------------------------------------
+
+
+def test_language_choice_persists_across_pages_and_reload(context: BrowserContext, public: Path) -> None:
+    home = open_page(context, public, "index.html")
+    assert language(home) == ("both", "en"), "site.toml's default before any choice"
+    home.click("[data-set-lang=zh]")
+    assert language(home) == ("zh", "zh-Hans")
+    assert home.get_attribute("[data-set-lang=zh]", "aria-pressed") == "true"
+    assert not home.locator(".nav .l-en").first.is_visible()
+    assert home.locator(".nav .l-zh").first.is_visible()
+
+    paper = open_page(context, public, PAIRWISE_PPO)
+    assert language(paper) == ("zh", "zh-Hans"), "the choice follows the reader to another page"
+    assert paper.locator("h1").is_visible(), "the English title stays in Chinese mode"
+    assert paper.locator("h1").get_attribute("lang") == "en"
+    assert paper.locator(".paper-title-zh").is_visible()
+    assert not paper.locator("section.abstract[lang=en]").is_visible()
+    assert paper.locator("section.abstract[lang=zh-Hans]").is_visible()
+    paper.reload()
+    assert language(paper) == ("zh", "zh-Hans"), "and survives a reload"
+
+    paper.click("[data-set-lang=en]")
+    assert language(paper) == ("en", "en")
+    assert paper.locator("h1").is_visible()
+    assert not paper.locator(".paper-title-zh").is_visible()
+    assert paper.locator("section.abstract[lang=en]").is_visible()
+    assert not paper.locator("section.abstract[lang=zh-Hans]").is_visible()
+    again = open_page(context, public, VENUE)
+    assert language(again) == ("en", "en")
+    venue_title = again.locator("table.papers .title-en").first
+    assert venue_title.is_visible()
+
+    again.click("[data-set-lang=both]")
+    assert language(again) == ("both", "en")
+    assert again.locator(".nav .l-en").first.is_visible() and again.locator(".nav .l-zh").first.is_visible()
+
+
+def test_default_language_comes_from_site_toml(browser: Browser, tmp_path: Path) -> None:
+    public = build_seeds(tmp_path / "site", language="zh")
+    html = (public / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans" data-default-lang="zh">' in html
+    context = browser.new_context()
+    try:
+        tab = open_page(context, public, PAIRWISE_PPO)
+        assert language(tab) == ("zh", "zh-Hans")
+        assert tab.locator("h1").is_visible() and not tab.locator("section.abstract[lang=en]").is_visible()
+    finally:
+        context.close()
+
+
+def test_without_javascript_both_languages_show(browser: Browser, public: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = open_page(context, public, PAIRWISE_PPO)
+        assert language(tab) == (None, "en")
+        for selector in ("h1", ".paper-title-zh", "section.abstract[lang=en]", "section.abstract[lang=zh-Hans]"):
+            assert tab.locator(selector).is_visible(), selector
+        assert not tab.locator(".lang-switch").is_visible(), "controls that need JavaScript stay hidden"
+        assert not tab.locator("button[data-copy]").is_visible()
+        listing = open_page(context, public, "papers.html")
+        assert listing.locator("table.papers tbody tr").count() == 200, "a plain, complete table (one page)"
+        assert listing.locator(".filter-bar").count() == 0
+    finally:
+        context.close()
+
+
+# --- Formulas and citations ---------------------------------------------------------------
+
+
+def test_formula_from_the_seeds_shows_as_mathml(context: BrowserContext, public: Path) -> None:
+    tab = open_page(context, public, FORMULA)
+    formula = tab.locator("section.abstract[lang=en] math").first
+    assert formula.get_attribute("translate") == "no"
+    assert formula.locator("mi").text_content() == "τ"
+    box = formula.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0, "Chromium lays the formula out"
+    text = tab.locator("section.abstract[lang=en]").inner_text()
+    assert "Kendall's" in text and "$" not in text and "\\tau" not in text
+
+
+def test_bibtex_copy_button_copies_the_entry(context: BrowserContext, public: Path) -> None:
+    tab = open_page(context, public, BOTH_SIDES)
+    entry = tab.locator("#bibtex").text_content() or ""
+    assert entry.startswith("@inproceedings{") and "eprint = {2305.16183}" in entry
+    tab.click("button[data-copy=bibtex]")
+    tab.locator(".copy-status").filter(has_text="Copied").wait_for()  # the Clipboard API answers later
+    assert paste(tab) == entry
+
+    # Where the Clipboard API is missing, the button copies through a selection instead.
+    other = open_page(context, public, PAIRWISE_PPO)
+    other.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    other.click("button[data-copy=bibtex]")
+    other.locator(".copy-status").filter(has_text="Copied").wait_for()
+    assert paste(other) == other.locator("#bibtex").text_content()
+    assert "eprint = {2310.00212}" in paste(other)
+
+
+def paste(tab: Page) -> str:
+    """What a reader gets by pasting: the clipboard, through a keyboard paste into a text box."""
+    tab.evaluate("document.body.insertAdjacentHTML('beforeend', '<textarea id=pasted></textarea>')")
+    tab.focus("#pasted")
+    tab.keyboard.press("Control+V")
+    pasted = tab.input_value("#pasted")
+    tab.evaluate("document.getElementById('pasted').remove()")
+    return pasted
+
+
+# --- Tables -------------------------------------------------------------------------------
+
+
+def visible_rows(tab: Page) -> list[dict[str, Any]]:
+    return tab.evaluate(
+        """() => [...document.querySelectorAll("table.papers tbody tr")].filter((row) => !row.hidden)
+          .map((row) => ({title: row.cells[0].textContent.replace(/\\s+/g, " ").trim(), text: row.textContent,
+                          category: row.dataset.category}))"""
+    )
+
+
+def test_tables_filter_by_text_and_category_and_sort(context: BrowserContext, public: Path) -> None:
+    tab = open_page(context, public, "papers.html")
+    everything = visible_rows(tab)
+    assert len(everything) == 200
+    tab.fill(".filter-bar input[type=search]", "policy")
+    found = visible_rows(tab)
+    assert 0 < len(found) < 200 and all("policy" in row["text"].lower() for row in found)
+    assert f"Showing {len(found)} of 200" in tab.locator(".filter-status").inner_text()
+    tab.fill(".filter-bar input[type=search]", "")
+    tab.select_option("select[data-dimension=category]", "cs.CL")
+    in_category = visible_rows(tab)
+    assert in_category and {row["category"] for row in in_category} == {"cs.CL"}
+    tab.select_option("select[data-dimension=category]", "")
+
+    tab.click("table.papers th:first-child button.sort")
+    titles = [row["title"] for row in visible_rows(tab)]
+    in_order = """(t) => t.every((title, i) => !i ||
+      t[i - 1].localeCompare(title, undefined, {numeric: true, sensitivity: "base"}) <= 0)"""
+    assert tab.evaluate(in_order, titles) and titles != [row["title"] for row in everything]
+    assert tab.get_attribute("table.papers th:first-child", "aria-sort") == "ascending"
+    tab.click("table.papers th:first-child button.sort")
+    assert tab.get_attribute("table.papers th:first-child", "aria-sort") == "descending"
+    assert [row["title"] for row in visible_rows(tab)] == titles[::-1]
+
+
+def test_venue_filter_by_kind_hides_empty_groups(context: BrowserContext, public: Path) -> None:
+    tab = open_page(context, public, VENUE)
+    tab.select_option("select[data-dimension=kind]", "oral")
+    rows = visible_rows(tab)
+    assert len(rows) == 9, "the nine orals of the seeds"
+    assert tab.locator("section.group:visible").count() == 1
+
+
+# --- Every page, phones, accessibility, screenshots ----------------------------------------
+
+
+def test_no_console_errors_on_any_page(context: BrowserContext, public: Path) -> None:
+    pages = sorted(p.relative_to(public).as_posix() for p in public.rglob("*.html"))
+    assert len(pages) > 200
+    tab = context.new_page()
+    for page in [*pages, SEARCH, "search.html?q=Proximal%20Policy"]:
+        tab.goto(url(public, page), wait_until="load")
+    # the `context` fixture fails the test on any console error or uncaught exception
+
+
+PHONE_PAGES = ["index.html", PAIRWISE_PPO, FORMULA, VENUE, DIGEST, "papers.html", SEARCH]
+
+
+def test_nothing_is_wider_than_a_phone(browser: Browser, public: Path) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800}, device_scale_factor=2, is_mobile=True)
+    try:
+        for lang in ("both", "zh"):
+            for page in PHONE_PAGES:
+                tab = open_page(context, public, page)
+                tab.evaluate(f"localStorage.setItem('digest.lang', '{lang}')")
+                tab.reload()
+                width = tab.evaluate("document.documentElement.scrollWidth")
+                assert width <= 375, f"{page} ({lang}) scrolls sideways on a phone: {width}px"
+                tab.close()
+    finally:
+        context.close()
+
+
+AXE_PAGES = ["index.html", PAIRWISE_PPO, BOTH_SIDES, DIGEST, VENUE, SEARCH, "papers.html"]
+
+
+def axe_violations(tab: Page) -> list[str]:
+    tab.add_script_tag(path=str(AXE))
+    found = tab.evaluate("axe.run(document, {resultTypes: ['violations']}).then((r) => r.violations)")
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violations(browser: Browser, public: Path, scheme: str) -> None:
+    if not AXE.is_file():
+        reason = f"axe-core is not installed at {AXE.relative_to(REPO)}: run `npm ci --prefix tests`"
+        pytest.fail(reason) if in_ci() else pytest.skip(reason)
+    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
+    try:
+        problems: list[str] = []
+        for lang in ("both", "zh", "en"):
+            for page in AXE_PAGES:
+                tab = open_page(context, public, page)
+                tab.evaluate(f"localStorage.setItem('digest.lang', '{lang}')")
+                tab.reload()
+                problems += [f"{page} [{lang}] {problem}" for problem in axe_violations(tab)]
+                tab.close()
+        assert problems == []
+    finally:
+        context.close()
+
+
+SCREENSHOTS = {"home": "index.html", "paper": PAIRWISE_PPO, "venue": VENUE, "search": SEARCH}
+
+
+def test_screenshots_for_people_to_look_at(browser: Browser, public: Path) -> None:
+    """Home, paper, venue and search pages in English and Chinese, on a desktop and a phone, light
+    and dark: written to tests/artifacts/screenshots/ (CI keeps them as artifacts)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    written = []
+    for scheme, width in (("light", 1280), ("dark", 375)):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+        try:
+            for lang in ("en", "zh"):
+                for name, page in SCREENSHOTS.items():
+                    tab = open_page(context, public, page)
+                    tab.evaluate(f"localStorage.setItem('digest.lang', '{lang}')")
+                    tab.reload()
+                    tab.wait_for_load_state("load")
+                    if name == "search":
+                        tab.wait_for_selector(".search-results li")
+                    target = ARTIFACTS / f"{name}-{lang}-{scheme}-{width}.png"
+                    tab.screenshot(path=str(target), full_page=name != "venue")
+                    written.append(target)
+                    tab.close()
+        finally:
+            context.close()
+    assert len(written) == 16
+    for shot in written:
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000, shot.name
