@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fixtures import Case, read_cases
 
+from digest.model import Record
 from digest.parse import parse_file
 from digest.parse.text import looks_truncated, normalise_title
 
@@ -93,6 +94,24 @@ def test_announce_prefixes_are_metadata() -> None:
     assert len(announced) == raw > 0
     assert {r.announce for r in announced} <= {"new", "cross", "replace", "replace-cross"}
     assert all(r.version for r in announced)
+
+
+def records(path: Path) -> tuple[Record, ...]:
+    digest, _ = parse_file(str(path), f"arxiv/{path.parent.name}/{path.name}", path.read_bytes())
+    assert digest is not None
+    return digest.records
+
+
+def test_translated_announce_prefixes_leave_chinese_abstracts() -> None:
+    """`摘要：arXiv:ID 公告类型：交叉 摘要：` is the announce prefix, machine-translated."""
+    abstracts = [record.abstract_zh for path in CORPUS_FILES for record in records(path) if record.abstract_zh]
+    assert len(abstracts) > 500
+    assert [a[:40] for a in abstracts if a.startswith(("摘要", "arXiv")) or "公告类型" in a[:60]] == []
+    path = CORPUS / "2026-08-13" / "cs.CL.md"
+    text = path.read_text(encoding="utf-8")
+    assert "摘要：arXiv:2608.12313v1 公告类型：交叉 摘要：创意智能体" in text, "the sample still has the prefix"
+    record = next(r for r in records(path) if r.arxiv_id == "2608.12313")
+    assert record.abstract_zh.startswith("创意智能体仍缺乏从高质量人类电影中学习的有效方式")
 
 
 def test_seed_venue_collection() -> None:

@@ -31,6 +31,14 @@ _TITLE_TAIL = re.compile(
 _ANNOUNCE_PREFIX = re.compile(
     r"^arXiv:\s*(?P<id>\S+)\s+Announce\s+Type\s*:\s*(?P<type>[A-Za-z-]+)\s+Abstract\s*:\s*", re.IGNORECASE
 )
+# The same prefix after machine translation, opening a Chinese abstract, often after a translated
+# `Abstract:` label: `摘要：arXiv:2608.12313v1 公告类型：交叉 摘要：`, `… 公告类型：新论文。摘要：`,
+# `… 公告类型：替换。`. Neither is part of the text.
+_ZH_ANNOUNCE_PREFIX = re.compile(
+    r"^(?:摘要\s*[：:]\s*)?"
+    r"(?:arXiv\s*[：:]\s*[^\s：:]+\s*公告类型\s*[：:]\s*[^\s：:。，,.摘]{1,12}[。，,.]?\s*(?:摘要\s*[：:]\s*)?)?",
+    re.IGNORECASE,
+)
 # A `(arXiv:… [cat] …)` suffix copied into a Chinese title, in ASCII or full-width brackets.
 _ZH_TITLE_SUFFIX = re.compile(r"[(（]\s*arXiv\s*[:：][^()（）]*[)）]\s*$", re.IGNORECASE)
 
@@ -157,7 +165,7 @@ def _record(source: SourceText, block: Block, row: TableRow | None) -> Record:
         url=url,
         abstract_en=abstract_en,
         abstract_truncated=bool(raw_abstract) and looks_truncated(raw_abstract),
-        abstract_zh=abstract_zh,
+        abstract_zh=_ZH_ANNOUNCE_PREFIX.sub("", abstract_zh, count=1),
         summary_zh=summary_zh,
         summary_en=summary_en,
     )
