@@ -4,8 +4,9 @@ Fields are plain text with stray LaTeX and Markdown inside (FORMATS.md, "General
 in a field is ever passed through as markup: `rich` escapes all of it and then renders, on
 purpose, the few constructs that are worth rendering: `$…$` math (as MathML, made at build time
 and rebuilt from an allowlist), the text macros `\\textit` `\\textbf` `\\emph` `\\url`, TeX quotes,
-`**bold**`, and bare http(s) URLs. Everything else, including any construct that does not close,
-stays visible as escaped text. `plain` gives the same field as readable plain text.
+TeX escapes (`\\%` → %) and accents (`\\'e`, `{\\"u}`, `\\L` → é, ü, Ł), `**bold**`, and bare
+http(s) URLs. Everything else, including any construct that does not close, stays visible as
+escaped text. `plain` gives the same field as readable plain text; `tokens` gives its pieces.
 
 The field is read in one forward pass. Each closing delimiter is looked up with a `_Finder`
 that remembers its last answer, so no text is searched twice: hostile fields such as
@@ -34,7 +35,7 @@ MATH_BUDGET = 10_000
 MAX_DEPTH = 100
 
 _CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)"}
-_SPECIAL = re.compile(r"\$\$?|\\|``|''|\*\*|https?://", re.IGNORECASE)
+_SPECIAL = re.compile(r"\$\$?|\{(?=\\)|\\|``|''|\*\*|https?://", re.IGNORECASE)
 _MACRO = re.compile(r"\\(textit|textbf|emph|url)\{")
 _TAGS = {"textit": "i", "textbf": "b", "emph": "em", "text": ""}
 # A formula made only of these is text that was put in `$…$`: `$\textit{unsupervised}$`.
@@ -43,8 +44,32 @@ _TEXT_MACRO = re.compile(r"\s*\\(textit|textbf|emph|text)\{([^{}\\$]*)\}\s*")
 _NOT_URL = frozenset(' <>"`\\{}|^')
 _URL_TRAILERS = ".,;:!?'*"
 
-# A token of a field: (kind, value, opener). Kinds: text, math (value is the TeX, opener its
-# delimiter), i / b / em (value is the inner text), url, strong, /strong.
+# TeX's special letters, and its accents as combining marks (a letter after a control word
+# such as `\v` needs a space or braces: `\v c`, `\v{c}`; `\vc` is another command).
+_LETTERS = {
+    "L": "Ł", "l": "ł", "O": "Ø", "o": "ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+    "aa": "å", "AA": "Å", "i": "ı", "j": "ȷ",
+}  # fmt: skip
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
+    "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a",
+}  # fmt: skip
+# The end of a control word: no letter follows; then `{}` or spaces, which only terminate it.
+_WORD_END = r"(?![A-Za-z])(?:\{\}|[ \t]*)"
+# An accent or a special letter, from its backslash: `\'e` `\' e` `\'{e}` `\'\i` `\'{\i}` `\v c`
+# `\L` `\ss{}`. Past the spaces only a few characters are read, so a match (or a failed
+# one) costs no more than the text up to the next backslash: the pass stays linear.
+_ACCENTED = (
+    r"\\(?:(?P<letter>ss|ae|AE|oe|OE|aa|AA|[LlOoij])" + _WORD_END
+    + r"|(?P<accent>['`^\"~=.]|[uvHckr](?![A-Za-z]))[ \t]*"
+    + r"(?P<open>\{)?(?:(?P<base>[A-Za-z])|\\(?P<dotless>[ij])" + _WORD_END + r")(?(open)\}))"
+)  # fmt: skip
+# At a backslash: a TeX escape (`\%` → %), an accent or a special letter.
+_TEX_CHAR = re.compile(r"\\(?P<escape>[%&_#{}$])|" + _ACCENTED)
+# At a brace: an accent or special letter alone in braces (`{\'e}`, `{\L}`): the braces go too.
+_BRACED = re.compile(r"\{" + _ACCENTED + r"\}")
+
+# A token of a field: (kind, value, opener); see `tokens`.
 _Token = tuple[str, str, str]
 _Hit = tuple[list[_Token], int] | None
 
@@ -92,6 +117,29 @@ def plain(text: str) -> str:
     return "".join(out)
 
 
+def tokens(text: str) -> Iterator[tuple[str, str, str]]:
+    """The field split into tokens `(kind, value, opener)`, in order, in one forward pass.
+
+    Kinds:
+
+    - `text`: running text, to be escaped. TeX quotes are already “ ”, and TeX escapes,
+      accents and special letters already the characters they stand for (`30\\%` → `30%`,
+      `{\\'e}` → `é`); anything that is not a construct is here verbatim, backslashes and all.
+      Consecutive `text` tokens may follow each other.
+    - `math`: a formula. `value` is its TeX without delimiters (never empty or blank);
+      `opener` is its delimiter: `$`, `$$` or `\\(` (closed by `$`, `$$`, `\\)`).
+    - `i`, `b`, `em`: `\\textit`, `\\textbf`, `\\emph`. `value` is the inner text (never empty),
+      with TeX escapes and accents resolved as in `text`.
+    - `url`: a link. `value` is the URL (http or https, `is_web_url`), from `\\url{…}` or bare.
+    - `strong`, `/strong`: `**` opening and closing bold. `value` is empty. They alternate and
+      balance: an unclosed `**…` gets its `/strong` after the last token.
+
+    `opener` is empty for every kind but `math`. The values of the `text`, `i`, `b`, `em` and
+    `url` tokens, with each formula in its delimiters, read as the field; `plain` joins them so,
+    writing `\\(…\\)` as `$…$` and a formula of nothing but text macros as their text."""
+    return _Scanner(text).tokens()
+
+
 def mark_chinese(text: str) -> Markup:
     """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
     English field still tells browsers which glyphs are Chinese."""
@@ -126,6 +174,35 @@ def _math(source: str, opener: str) -> Markup:
         return Markup("").join(_element(tag, inner) for tag, inner in macros)
     mathml = _mathml(source, opener == "$$") if len(source) <= MAX_FORMULA else None
     return mathml if mathml is not None else _tex(source, opener)
+
+
+def _tex_char(match: re.Match[str]) -> str | None:
+    """The character a `_TEX_CHAR` or `_BRACED` match stands for; None when an accent does not
+    compose with its letter into one character (`\\'t`), which then stays as it was written."""
+    groups = match.groupdict()
+    if groups.get("escape"):
+        return groups["escape"]
+    if groups["letter"]:
+        return _LETTERS[groups["letter"]]
+    composed = unicodedata.normalize("NFC", (groups["base"] or groups["dotless"]) + _ACCENTS[groups["accent"]])
+    return composed if len(composed) == 1 else None
+
+
+def _resolve(text: str) -> str:
+    """`text` (a macro's inner text) with its TeX escapes, accents and special letters as
+    characters, as the scanner does in running text."""
+    out: list[str] = []
+    start = position = 0
+    while (i := text.find("\\", position)) != -1:
+        match = _TEX_CHAR.match(text, i)
+        char = _tex_char(match) if match else None
+        if match is None or char is None:
+            position = i + 1
+            continue
+        out += [text[start:i], char]
+        start = position = match.end()
+    out.append(text[start:])
+    return "".join(out)
 
 
 def _text_macros(source: str) -> list[tuple[str, str]] | None:
@@ -202,6 +279,8 @@ class _Scanner:
             return self._inline(i)
         if special == "\\":
             return self._backslash(i)
+        if special == "{":
+            return self._char(_BRACED.match(self.text, i))
         if special == "**":
             return self._stars(i)
         if special in ("``", "''"):
@@ -234,13 +313,11 @@ class _Scanner:
 
     def _backslash(self, i: int) -> _Hit:
         text = self.text
-        if text.startswith("\\$", i):
-            return [("text", "$", "")], i + 2
         if text.startswith("\\(", i):
             return self._formula(i, "\\(", self.paren.find(i + 2))
         macro = _MACRO.match(text, i)
         if macro is None:
-            return None
+            return self._char(_TEX_CHAR.match(text, i))
         close, brace = self.brace.find(macro.end()), self.open_brace.find(macro.end())
         if close == -1 or (brace != -1 and brace < close):
             return None
@@ -249,7 +326,13 @@ class _Scanner:
             url, depth = inner.strip(), {"(": 0, "[": 0}
             is_link = is_web_url(url) and not any(_ends_url(ch, depth) for ch in url)
             return [("url", url, "") if is_link else ("text", inner, "")], close + 1
-        return [(_TAGS[macro[1]], inner, "")] if inner else [], close + 1
+        return [(_TAGS[macro[1]], _resolve(inner), "")] if inner else [], close + 1
+
+    @staticmethod
+    def _char(match: re.Match[str] | None) -> _Hit:
+        """A TeX escape, accent or special letter (`_TEX_CHAR`, `_BRACED`) as its character."""
+        char = _tex_char(match) if match else None
+        return ([("text", char, "")], match.end()) if match and char else None
 
     def _stars(self, i: int) -> _Hit:
         text = self.text

@@ -281,6 +281,75 @@ def test_macros(text: str, expected: str) -> None:
     assert rendered(text) == expected
 
 
+# --- TeX escapes, accents and special letters -----------------------------------------------
+
+TEX_CHARS = {
+    # Escapes.
+    "percent": (r"improves by 30\% over", "improves by 30% over"),
+    "escapes": (r"\& \_ \# \{ \} \$", "&amp; _ # { } $"),
+    "snake-case": (r"the \texttt{max\_len} flag", r"the \texttt{max_len} flag"),
+    # Accents on a letter, in braces, after spaces, on a dotless i.
+    "acute": (r"caf\'e", "café"),
+    "acute-braced-letter": (r"caf\'{e}", "café"),
+    "accents": (
+        r"\`a \^o \"u \~n \=a \.z \u{g} \v{c} \H{o} \c{c} \k{a} \r{a}",
+        "à ô ü ñ ā ż ğ č ő ç ą å",
+    ),
+    "accent-space": (r"caf\' e", "café"),
+    "word-accent-space": (r"Ha\v sek", "Hašek"),
+    "word-accent-brace-space": (r"Ha\v {s}ek", "Hašek"),
+    "dotless-i": (r"Mart\'\i nez", "Martínez"),
+    "dotless-i-braced": (r"Mart\'{\i}nez", "Martínez"),
+    "dotless-i-empty-group": (r"Mart\'\i{}nez", "Martínez"),
+    "upper-case": (r"K\'U", "KÚ"),
+    "yoruba": (r"Yor\`ub\'a", "Yorùbá"),
+    "nfc": (r"\'e", "\u00e9"),
+    # Special letters: a space after the control word only ends it; so does `{}`.
+    "lojasiewicz": (r"\L ojasiewicz inequality", "Łojasiewicz inequality"),
+    "letters": (r"\L \l \O \o \ss \ae \AE \oe \OE \aa \AA \i \j", "ŁłØøßæÆœŒåÅıȷ"),
+    "strasse": (r"Stra\ss e", "Straße"),
+    "empty-group": (r"\o{}rsted", "ørsted"),
+    "letter-then-punctuation": (r"Ca\l., \AA.", "Cał., Å."),
+    # Braces that only wrap an accent or a letter go with it.
+    "braced-acute": (r"Erd{\H o}s and caf{\'e}", "Erdős and café"),
+    "braced-braced": (r"Schr{\"{o}}dinger", "Schrödinger"),
+    "braced-letter": (r"{\L}ojasiewicz {\ss}", "Łojasiewicz ß"),
+    "braced-dotless": (r"{\'\i}", "í"),
+    # In text macros too.
+    "in-macro": (r"\textit{na\"ive 30\%}", "<i>naïve 30%</i>"),
+    "in-macro-letter": (r"\emph{\L ojasiewicz}", "<em>Łojasiewicz</em>"),
+    # A macro still takes no braces inside (`macro-nested-braces`), not even an accent's.
+    "in-macro-braces": (r"\textit{Erd\H{o}s}", r"\textit{Erdős}"),
+    # Chinese next to them is still marked.
+    "chinese": (r"提升30\%，Erd\H{o}s", zh("提升") + "30%" + zh("，") + "Erdős"),
+    # Not an accent, or nothing it composes with: left as it was written.
+    "no-compose-group": (r"\'{xyz}", r"\&#39;{xyz}"),
+    "no-compose-letter": (r"\'t and \c{x}", r"\&#39;t and \c{x}"),
+    "accent-at-end": ("a\\'", r"a\&#39;"),
+    "accent-on-nothing": (r"\v{} \'{} \' \"", r"\v{} \&#39;{} \&#39; \&#34;"),
+    "accent-on-digit": (r"\~5 \^2", r"\~5 \^2"),
+    "accent-on-markup": (r"\'{<} \"<b>", r"\&#39;{&lt;} \&#34;&lt;b&gt;"),
+    "longer-control-word": (r"\Large \ssx \item \cite{a} \oe5", r"\Large \ssx \item \cite{a} œ5"),
+    "word-accent-needs-space": (r"\vc \cc", r"\vc \cc"),
+    "braces-around-more": (r"{\'e and more}", "{é and more}"),
+    "braces-around-macro": (r"{\textit{x}}", "{<i>x</i>}"),
+    "braced-escape": (r"{\$} {\%}", "{$} {%}"),
+    "double-backslash": (r"\\ line", r"\\ line"),
+    "quote-after-accent": (r"``Yor\`ub\'a''", "“Yorùbá”"),
+    "escaped-quote-closer": (r"``a\''", "“a\\”"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), TEX_CHARS.values(), ids=TEX_CHARS.keys())
+def test_tex_characters(text: str, expected: str) -> None:
+    assert rendered(text) == expected
+
+
+def test_tex_characters_in_math_are_the_converters() -> None:
+    """Math is not touched: `$30\\%$` is still a formula."""
+    assert rendered(r"$30\%$ and 30\%") == math("<mn>30</mn><mi>%</mi>") + " and 30%"
+
+
 # --- links -----------------------------------------------------------------------------------
 
 FULL_WIDTH = "。，）（、；：！？」「》《】【’”…　"
@@ -337,12 +406,47 @@ PLAIN_CASES = {
     "bold": ("**a** b", "a b"),
     "escaped-dollar": (r"\$5", "$5"),
     "html-stays-text": ("<script>", "<script>"),
+    "escapes": (r"30\% \& \_ \# \{\}", "30% & _ # {}"),
+    "accents": (r"Yor\`ub\'a, K\'U, {\"u}, \v{c}, Mart\'{\i}nez", "Yorùbá, KÚ, ü, č, Martínez"),
+    "letters": (r"\L ojasiewicz, Stra\ss e, \O{}ystein", "Łojasiewicz, Straße, Øystein"),
+    "in-macro": (r"\textbf{Erd\H os}", "Erdős"),
+    "no-compose": (r"\'{xyz} \'", r"\'{xyz} \'"),
 }
 
 
 @pytest.mark.parametrize(("text", "expected"), PLAIN_CASES.values(), ids=PLAIN_CASES.keys())
 def test_plain(text: str, expected: str) -> None:
     assert plain(text) == expected
+
+
+# --- the public token stream -----------------------------------------------------------------
+
+
+def test_tokens_is_the_scanners_stream() -> None:
+    field = r"""**Yor\`ub\'a** 30\% $x$ \(y\) $$z$$ \emph{na\"ive} see https://a.b/c ``q''"""
+    assert list(richtext.tokens(field)) == list(richtext._Scanner(field).tokens())
+    assert list(richtext.tokens(field)) == [
+        ("strong", "", ""),
+        ("text", "Yor", ""), ("text", "ù", ""), ("text", "b", ""), ("text", "á", ""),
+        ("/strong", "", ""),
+        ("text", " 30", ""), ("text", "%", ""), ("text", " ", ""),
+        ("math", "x", "$"), ("text", " ", ""), ("math", "y", "\\("), ("text", " ", ""), ("math", "z", "$$"),
+        ("text", " ", ""), ("em", "naïve", ""), ("text", " see ", ""), ("url", "https://a.b/c", ""),
+        ("text", " ", ""), ("text", "“", ""), ("text", "q", ""), ("text", "”", ""),
+    ]  # fmt: skip
+
+
+def test_tokens_kinds_and_openers() -> None:
+    found = list(richtext.tokens("**a \\textit{b} \\textbf{c} \\url{http://d.e}**"))
+    assert [kind for kind, _, _ in found] == ["strong", "text", "i", "text", "b", "text", "url", "/strong"]
+    assert all(opener == "" for _, _, opener in found)
+
+
+def test_tokens_close_an_unclosed_bold() -> None:
+    """The `**` that made `**` bold was taken by a formula: the stream still closes it."""
+    assert list(richtext.tokens("**a $x**$")) == [
+        ("strong", "", ""), ("text", "a ", ""), ("math", "x**", "$"), ("/strong", "", ""),
+    ]  # fmt: skip
 
 
 # --- hostile fields --------------------------------------------------------------------------
@@ -393,6 +497,10 @@ HOSTILE = {
     "bold-script": ("**<script>alert(1)</script>**", "<script>alert(1)</script>"),
     "quotes-script": ("``<script>alert(1)</script>''", "“<script>alert(1)</script>”"),
     "chinese-payload": (r"中文$\href{javascript:alert(1)}{中}$文", r"\href{javascript:alert(1)}"),
+    "accent-script": (r"\'{<script>}alert(1)\"</script>", r"\'{<script>}alert(1)\"</script>"),
+    "escapes-script": (r"\<script\>alert(1)\</script\>", r"\<script\>alert(1)\</script\>"),
+    "brace-accent-script": (r"{\'e}<script>{\L}</script>", "é<script>Ł</script>"),
+    "escape-quote": (r"\url{https://a.b/\"onclick=\"alert(1)}", '\\"onclick=\\"alert(1)'),
     "many-dollars": ("$" * 3001, "$" * 3001),
 }
 
@@ -497,6 +605,13 @@ ADVERSARIAL = {
     "stars": "**",
     "bold-words": "**a ",
     "chinese": "中文 ",
+    "accents-unfinished": "\\'",
+    "accents-spaced": "\\' ",
+    "letters": "\\L ",
+    "braced-accents": "{\\'e}",
+    "braces-unfinished": "{\\",
+    "escapes": "\\%",
+    "accents-in-macros": "\\textit{\\'e\\%} ",
 }
 
 
