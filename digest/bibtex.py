@@ -5,19 +5,40 @@ the arXiv `eprint` too when there is one), `@misc` for an arXiv preprint, and `@
 there is for anything else. Fields come in one order (title, author, booktitle, year, eprint,
 archivePrefix, primaryClass, url); empty ones are left out, never written as `{}`.
 
-Every value comes from untrusted input, so every value is escaped to be valid BibTeX and safe
-LaTeX whatever it holds:
+Every value comes from untrusted input. A text field (title, author, booktitle, primaryClass,
+eprint) is read the way the page reads it, with `digest.richtext`'s scanner, and written as:
 
-- control characters, line breaks and runs of white space become one space;
-- outside `$…$` math, text means itself: `\\` `&` `%` `#` `_` `$` `^` `~` are escaped
-  (`\\textbackslash{}`, `\\&`, …), braces that pair up are kept as groups, and a brace without
-  its partner is dropped (BibTeX counts `\\{` as a brace too, so escaping it would not do);
-- `$…$` math (each `$` paired with the next one, left to right) is kept as written when it
-  holds something and its braces balance; only `%`, `&` and `#`, which are no math, get a
-  backslash. A `$` without a partner, `$$`, and math that could reach outside the formula
-  (`\\input`, `\\write`, `\\catcode`, `^^` …) are text, both dollars escaped;
-- links are percent-encoded where BibTeX or LaTeX would trip (space, braces, backslash,
-  non-ASCII), and are never LaTeX-escaped (`\\url` and biblatex read them as they are).
+- control characters, line breaks and runs of white space: one space;
+- plain text: itself. `\\` `&` `%` `#` `_` `$` `^` `~` are escaped (`\\textbackslash{}`, `\\&`,
+  `\\^{}`, …); braces that pair up are kept as groups and a brace without its partner is
+  dropped (BibTeX counts `\\{` as a brace too, so escaping it would not do). `\\$` is a dollar;
+  TeX quotes stay TeX quotes;
+- `\\textit{…}`, `\\textbf{…}`, `\\emph{…}`, and `**…**` (as `\\textbf{…}`, closed even when
+  the field does not close it): the same macro around escaped text. `\\url{…}` and bare links:
+  escaped text;
+- a formula, delimited as the page delimits it (`$…$`, `$$…$$`, `\\(…\\)`; "$5 and $10" is
+  money): `$…$` holding the formula exactly as written, but only when every control sequence
+  in it is on the allowlist `MATH_COMMANDS`, `\\begin`/`\\end` name one of `MATH_ENVIRONMENTS`
+  (and pair up), its braces balance both as TeX and as BibTeX count them, and it holds no
+  `^^`, `%`, `#` or `$`, no `&` outside an environment, and no command name followed by `@`
+  or a non-ASCII letter (letters too, where `\\makeatletter` is on or to XeTeX and LuaTeX, so
+  part of a longer name). Any other formula is text, delimiters and all, so it prints as
+  written. A formula that is only text macros (`$\\textit{x}$`) is
+  those macros, as on the page.
+
+So, guaranteed for every text field: its braces balance as BibTeX counts them and as TeX
+does; `%` and `#` appear only escaped, `^^` never, `$` only escaped or around a formula that
+passed the checks above; and the only control sequences in it are those on `MATH_COMMANDS`,
+`\\begin`/`\\end` of `MATH_ENVIRONMENTS` (paired), and the escapes this module writes
+(`\\textbackslash` `\\textit` `\\textbf` `\\emph` `\\$` `\\%` `\\&` `\\#` `\\_` `\\^` `\\~`).
+Nothing on the allowlist reads or writes files, defines, expands or looks up macros by name,
+changes category codes or runs code, and it is closed under lower-casing: BibTeX styles
+lower-case titles, math and all, and that cannot make a name on it into one off it. Some
+commands on it need amsmath or amssymb; a document without them gets an undefined-command
+error, nothing worse.
+
+Links are percent-encoded where BibTeX or LaTeX would trip (space, braces, backslash,
+non-ASCII), and are never LaTeX-escaped (`\\url` and biblatex read them as they are).
 
 Titles get single braces and no case protection: a style that lower-cases titles will do so.
 """
@@ -28,6 +49,7 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
+from digest import richtext
 from digest.model import Paper, Record
 
 __all__ = ["bibtex"]
@@ -70,13 +92,74 @@ _TEXT_ESCAPES = {
     "^": r"\^{}",
     "~": r"\~{}",
 }
-_MATH_ESCAPES = frozenset("&%#")
-# Control words that read or write files, or redefine what follows: no title needs them.
-_UNSAFE_MATH = re.compile(
-    r"\^\^|\\(?:input|include|includeonly|endinput|write|immediate|openout|openin|read|readline|catcode|"
-    r"def|edef|gdef|xdef|let|futurelet|csname|expandafter|scantokens|newcommand|renewcommand|"
-    r"providecommand|special|usepackage|documentclass|output|every[a-z]*|shipout)(?![A-Za-z])"
+_QUOTES = {"“": "``", "”": "''"}  # the scanner's reading of TeX quotes, written back
+_MACROS = {"i": "\\textit{", "b": "\\textbf{", "em": "\\emph{"}  # the page's tags → LaTeX
+_CLOSERS = {"$$": "$$", "\\(": "\\)"}
+_CONTROL = re.compile(r"[A-Za-z]+|.", re.DOTALL)
+_ENVIRONMENT = re.compile(r"\{([A-Za-z]+)\}")
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+MATH_ENVIRONMENTS = _names("matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases array aligned")
+"""The environments a kept formula may open: arrays of math, nothing else (`\\begin{X}` runs `\\X`)."""
+
+MATH_COMMANDS = frozenset(
+    # Control symbols: spaces, escaped specials, `\\|`, the row break.
+    {",", ";", ":", "!", " ", "{", "}", "%", "&", "#", "_", "$", "|", "\\"}
+) | _names(
+    """
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu
+    nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+    Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+
+    pm mp times div cdot ast star circ bullet oplus ominus otimes oslash odot dagger ddagger cap
+    cup sqcap sqcup uplus wedge vee land lor setminus wr amalg diamond bigcirc triangleleft
+    triangleright bigtriangleup bigtriangledown ltimes rtimes
+
+    leq le geq ge neq ne equiv approx approxeq sim simeq cong asymp propto prec succ preceq succeq
+    ll gg subset supset subseteq supseteq subsetneq supsetneq sqsubset sqsupset sqsubseteq
+    sqsupseteq in notin ni mid nmid parallel nparallel perp models vdash dashv doteq leqslant
+    geqslant lesssim gtrsim lessapprox gtrapprox nless ngtr nleq ngeq ncong nsim triangleq bowtie
+    smile frown neg lnot iff implies impliedby
+
+    to gets rightarrow leftarrow leftrightarrow Rightarrow Leftarrow Leftrightarrow longrightarrow
+    longleftarrow longleftrightarrow Longrightarrow Longleftarrow Longleftrightarrow mapsto
+    longmapsto uparrow downarrow updownarrow Uparrow Downarrow Updownarrow nearrow searrow swarrow
+    nwarrow hookrightarrow hookleftarrow rightharpoonup rightharpoondown leftharpoonup
+    leftharpoondown rightleftharpoons xrightarrow xleftarrow
+
+    infty partial nabla forall exists nexists emptyset varnothing hbar ell wp aleph imath jmath
+    prime angle triangle square blacksquare top bot flat natural sharp clubsuit diamondsuit
+    heartsuit spadesuit surd checkmark complement dots ldots cdots vdots ddots colon
+
+    vert Vert lvert rvert lVert rVert langle rangle lceil rceil lfloor rfloor lbrace rbrace lbrack
+    rbrack backslash left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl
+    Biggr
+
+    sum prod coprod int iint iiint oint bigcup bigcap bigsqcup bigvee bigwedge bigoplus bigotimes
+    bigodot biguplus limits nolimits
+
+    log ln lg exp sin cos tan sec csc cot arcsin arccos arctan sinh cosh tanh coth lim liminf
+    limsup sup inf max min arg det dim gcd hom ker deg bmod pmod mod
+
+    hat check breve acute grave tilde bar vec dot ddot mathring widehat widetilde overline
+    underline overbrace underbrace overrightarrow overleftarrow
+
+    frac dfrac tfrac cfrac sqrt binom dbinom tbinom overset underset stackrel substack not boxed
+    operatorname text textrm textit textbf textsf texttt mbox hline
+
+    mathbb mathbf mathrm mathit mathsf mathtt mathcal mathfrak mathscr boldsymbol bm bf it rm sf
+    tt cal quad qquad displaystyle textstyle scriptstyle scriptscriptstyle
+    """
 )
+"""What a kept formula may use, by name: harmless math, a few hundred symbols, operators,
+accents, delimiters, fonts and spaces. `\\begin` and `\\end` are not on it; they are checked
+with `MATH_ENVIRONMENTS`. Nothing here reads or writes files, defines, expands or looks up
+macros by name, changes category codes, or runs code; a name lower-cased is on it too."""
+
 # URL characters that survive as they are: printable ASCII but space, quotes, braces, backslash.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]^_`|~"
 
@@ -184,79 +267,140 @@ def _authors(authors: tuple[str, ...]) -> str:
 
 
 def _text(value: str) -> str:
-    """`value` as a field's text: valid BibTeX, and LaTeX that prints what the value says."""
-    text = _clean(value)
-    pieces: list[str] = []  # a `$…$` formula, or one character of text
-    literal: set[int] = set()  # the closing `$` of a formula that is kept as text
+    """`value` as a field's text: valid BibTeX, and LaTeX that prints what the page shows."""
+    out = _Writer()
+    for kind, token, opener in richtext.tokens(_clean(value)):
+        if kind == "text":
+            out.text(_QUOTES.get(token, token))
+        elif kind == "math":
+            _formula(out, token, opener)
+        elif kind in _MACROS:
+            out.group(_MACROS[kind], token)
+        elif kind == "strong":
+            out.open("\\textbf{")
+        elif kind == "/strong":
+            out.close()
+        else:  # a link: its text
+            out.text(token)
+    return out.result()
+
+
+def _formula(out: _Writer, tex: str, opener: str) -> None:
+    """A formula: its text macros when it is only those (as on the page), else `$…$` when
+    `_safe_math` allows it, else the text of its TeX, delimiters and all."""
+    macros = richtext.text_macros(tex)
+    if macros:
+        for tag, inner in macros:
+            out.group(_MACROS.get(tag, ""), inner)
+    elif _safe_math(tex):
+        out.raw(f"${tex}$")
+    else:
+        out.text((opener or "$") + tex + _CLOSERS.get(opener, "$"))
+
+
+def _safe_math(tex: str) -> bool:
+    """Whether `$tex$` is harmless math: every control sequence on `MATH_COMMANDS` (or a
+    `\\begin`/`\\end` pair of `MATH_ENVIRONMENTS`), braces balanced as TeX counts them (`\\{`
+    is no brace) and as BibTeX does (it is), no `^^`, `%`, `#` or `$`, no `&` outside an
+    environment, and no command name that runs on into a longer one (`_continues_name`)."""
+    if "^^" in tex:
+        return False
+    depth = bibtex_depth = 0
+    environments: list[str] = []
     index = 0
-    while index < len(text):
-        if text[index] == "$" and index not in literal and not _escaped(text, index):
-            close = _closing_dollar(text, index)
-            if close is not None and _formula(text[index + 1 : close]):
-                pieces.append(text[index : close + 1])
-                index = close + 1
-                continue
-            if close is not None:
-                literal.add(close)
-        pieces.append(text[index])
+    while index < len(tex):
+        ch = tex[index]
         index += 1
-    paired = _paired_braces(pieces)
-    out: list[str] = []
-    for position, piece in enumerate(pieces):
-        if len(piece) > 1:
-            out.append(_math(piece))
-        elif piece in "{}":
-            out.append(piece if position in paired else "")
-        else:
-            out.append(_TEXT_ESCAPES.get(piece, piece))
-    return _SPACES.sub(" ", "".join(out)).strip()
-
-
-def _closing_dollar(text: str, start: int) -> int | None:
-    """The next `$` after `start` that no backslash escapes."""
-    close = start + 1
-    while (close := text.find("$", close)) != -1 and _escaped(text, close):
-        close += 1
-    return None if close == -1 else close
-
-
-def _formula(inner: str) -> bool:
-    """Whether `$inner$` stays math: it holds something, its braces balance, and it cannot
-    reach outside the formula."""
-    return bool(inner.strip()) and _balanced(inner) and not _UNSAFE_MATH.search(inner)
-
-
-def _escaped(text: str, index: int) -> bool:
-    """Whether the character at `index` follows an odd number of backslashes."""
-    start = index
-    while start > 0 and text[start - 1] == "\\":
-        start -= 1
-    return (index - start) % 2 == 1
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += (ch == "{") - (ch == "}")
-        if depth < 0:
+        if ch == "\\":
+            control = _CONTROL.match(tex, index)
+            if control is None:  # a backslash at the end would escape the closing `$`
+                return False
+            name, index = control[0], control.end()
+            if name in ("begin", "end"):
+                environment = _ENVIRONMENT.match(tex, index)
+                if environment is None or environment[1] not in MATH_ENVIRONMENTS:
+                    return False
+                if name == "begin":
+                    environments.append(environment[1])
+                elif not environments or environments.pop() != environment[1]:
+                    return False
+                index = environment.end()
+            elif name not in MATH_COMMANDS or (name.isalpha() and _continues_name(tex, index)):
+                return False
+            elif name in ("{", "}"):
+                bibtex_depth += 1 if name == "{" else -1
+        elif ch in "{}":
+            step = 1 if ch == "{" else -1
+            depth += step
+            bibtex_depth += step
+        elif ch in "%#$" or (ch == "&" and not environments):
             return False
-    return depth == 0
+        if depth < 0 or bibtex_depth < 0:
+            return False
+    return depth == bibtex_depth == 0 and not environments
 
 
-def _math(span: str) -> str:
-    return "".join("\\" + ch if ch in _MATH_ESCAPES and not _escaped(span, i) else ch for i, ch in enumerate(span))
+def _continues_name(tex: str, index: int) -> bool:
+    """Whether the character at `index` could continue a control word before it: `@` is a
+    letter where `\\makeatletter` is on, and TeX engines that read Unicode count non-ASCII
+    letters (and marks) as letters."""
+    if index >= len(tex):
+        return False
+    ch = tex[index]
+    return ch == "@" or (not ch.isascii() and unicodedata.category(ch)[0] in "LMNC")
 
 
-def _paired_braces(pieces: list[str]) -> set[int]:
-    """Positions of the text braces that have a partner, matched innermost first."""
-    opened: list[int] = []
-    paired: set[int] = set()
-    for position, piece in enumerate(pieces):
-        if piece == "{":
-            opened.append(position)
-        elif piece == "}" and opened:
-            paired.update((opened.pop(), position))
-    return paired
+class _Writer:
+    """A field's LaTeX, written piece by piece.
+
+    Text is escaped as it comes. Its braces are kept only when they pair up within the group
+    they were opened in (a macro's or `**`'s), so a text brace never closes a group it did
+    not open; groups still open at the end are closed."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.open_braces: list[int] = []  # where each open text brace is, or -1 for a group
+        self.groups = 0
+
+    def raw(self, latex: str) -> None:
+        self.parts.append(latex)
+
+    def text(self, text: str) -> None:
+        for ch in text:
+            if ch == "{":
+                self.open_braces.append(len(self.parts))
+                self.parts.append("")  # "{" once its partner comes
+            elif ch == "}":
+                if self.open_braces and self.open_braces[-1] != -1:
+                    self.parts[self.open_braces.pop()] = "{"
+                    self.parts.append("}")
+            else:
+                self.parts.append(_TEXT_ESCAPES.get(ch, ch))
+
+    def open(self, macro: str) -> None:
+        self.open_braces.append(-1)
+        self.groups += 1
+        self.parts.append(macro)
+
+    def close(self) -> None:
+        if self.groups:
+            while self.open_braces.pop() != -1:
+                pass
+            self.groups -= 1
+            self.parts.append("}")
+
+    def group(self, macro: str, text: str) -> None:
+        """`text` in `macro`'s group, or plain when `macro` is ""."""
+        if macro:
+            self.open(macro)
+        self.text(text)
+        if macro:
+            self.close()
+
+    def result(self) -> str:
+        while self.groups:
+            self.close()
+        return _SPACES.sub(" ", "".join(self.parts)).strip()
 
 
 def _url(link: str) -> str:

@@ -109,7 +109,7 @@ def plain(text: str) -> str:
     out: list[str] = []
     for kind, value, opener in _Scanner(text).tokens():
         if kind == "math":
-            macros = _text_macros(value)
+            macros = text_macros(value)
             delimiter = "$$" if opener == "$$" else "$"
             out.append("".join(inner for _, inner in macros) if macros else delimiter + value + delimiter)
         elif kind not in ("strong", "/strong"):
@@ -169,7 +169,7 @@ def _tex(source: str, opener: str) -> Markup:
 @functools.lru_cache(maxsize=4096)
 def _math(source: str, opener: str) -> Markup:
     """A formula: HTML if it is only text macros, else MathML, else (on any failure) its TeX."""
-    macros = _text_macros(source)
+    macros = text_macros(source)
     if macros:
         return Markup("").join(_element(tag, inner) for tag, inner in macros)
     mathml = _mathml(source, opener == "$$") if len(source) <= MAX_FORMULA else None
@@ -205,7 +205,7 @@ def _resolve(text: str) -> str:
     return "".join(out)
 
 
-def _text_macros(source: str) -> list[tuple[str, str]] | None:
+def text_macros(source: str) -> list[tuple[str, str]] | None:
     """(tag, inner text) for each macro when the formula is nothing but text macros, else None."""
     macros: list[tuple[str, str]] = []
     position = 0

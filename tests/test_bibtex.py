@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
-from digest.bibtex import FIELD_ORDER, bibtex
+from digest.bibtex import FIELD_ORDER, MATH_COMMANDS, MATH_ENVIRONMENTS, bibtex
 from digest.build import load
 from digest.config import load_config
 from digest.model import Paper
+from digest.richtext import _Scanner
 
 SEED_DAILY = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
 SEED_VENUE = REPO / "content" / "venues" / "neurips-2023" / "language-modeling.md"
@@ -69,7 +70,38 @@ def parse_entry(entry: str) -> tuple[str, str, dict[str, str]]:
         raise BadEntry(f"fields out of order: {list(fields)}")
     for name, value in fields.items():
         check_value(name, value)
+    check_controls(entry)
     return head[1], head[2], fields
+
+
+# The escapes this module writes in text, besides math: `\textbackslash{}`, `\textit{…}`, `\$`, `\^{}`, …
+TEXT_ESCAPES = frozenset({"textbackslash", "textit", "textbf", "emph", "$", "%", "&", "#", "_", "{", "}", "^", "~"})
+_CONTROL_SEQUENCE = re.compile(r"\\(?:[A-Za-z@]+|.)", re.DOTALL)
+
+
+def check_controls(entry: str) -> None:
+    """Every control sequence in the entry (a control word, with `@` counted as a letter, or a
+    control symbol) is on the math allowlist, a text escape, or `\\begin`/`\\end` of an allowed
+    environment (and these pair up); no control word runs on into a non-ASCII letter; no `^^`."""
+    if "^^" in entry:
+        raise BadEntry("^^ notation")
+    environments: list[str] = []
+    for control in _CONTROL_SEQUENCE.finditer(entry):
+        name, after = control[0][1:], entry[control.end() : control.end() + 1]
+        if name in ("begin", "end"):
+            environment = re.match(r"\{([A-Za-z]+)\}", entry[control.end() :])
+            if not environment or environment[1] not in MATH_ENVIRONMENTS:
+                raise BadEntry(f"\\{name} of an environment not allowed: {entry[control.start() :][:40]!r}")
+            if name == "begin":
+                environments.append(environment[1])
+            elif not environments or environments.pop() != environment[1]:
+                raise BadEntry(f"\\end{{{environment[1]}}} without its \\begin")
+        elif name not in MATH_COMMANDS and name not in TEXT_ESCAPES:
+            raise BadEntry(f"control sequence not allowed: {control[0]!r}")
+        elif name.isalpha() and after.isalpha() and not after.isascii():
+            raise BadEntry(f"control word runs on into {after!r}")  # as `@` does, in the pattern
+    if environments:
+        raise BadEntry(f"\\begin{{{environments[-1]}}} without its \\end")
 
 
 def check_value(name: str, value: str) -> None:
@@ -81,19 +113,24 @@ def check_value(name: str, value: str) -> None:
         if not re.fullmatch(r"https?://[!-~]+", value) or re.search(r"[{}\\\"]", value):
             raise BadEntry(f"url is not a plain http(s) link: {value!r}")
         return
-    math, index = False, 0
+    math, index, depth, environments = False, 0, 0, 0
     while index < len(value):
         ch = value[index]
         if ch == "\\":
+            environments += value.startswith("\\begin{", index) - value.startswith("\\end{", index)
             index += 2
             continue
         if ch == "$":
             math = not math
-        elif ch in "&%#" or (ch in "_^~" and not math):
+        elif ch in "{}":
+            depth += 1 if ch == "{" else -1
+            if depth < 0:
+                raise BadEntry(f"{name} closes a brace TeX never opened: {value!r}")
+        elif ch in "%#" or (ch == "&" and not (math and environments)) or (ch in "_^~" and not math):
             raise BadEntry(f"{name} has a bare {ch!r}: {value!r}")
         index += 1
-    if math:
-        raise BadEntry(f"{name} leaves math open: {value!r}")
+    if math or depth:
+        raise BadEntry(f"{name} leaves math or a TeX group open: {value!r}")
 
 
 BROKEN = [
@@ -111,6 +148,17 @@ BROKEN = [
     "@misc{key,\n  title = {costs $5}\n}\n",  # math left open
     "@misc{key,\n  title = {a\tb}\n}\n",
     "@misc{key,\n  url = {javascript:alert(1)}\n}\n",
+    "@misc{key,\n  title = {$a & b$}\n}\n",  # an alignment tab outside an environment
+    "@misc{key,\n  title = {$\\{ x}$}\n}\n",  # balanced for BibTeX, not for TeX
+    # Control sequences off the allowlist, however spelled.
+    "@misc{key,\n  title = {\\input x}\n}\n",
+    "@misc{key,\n  title = {$\\input{x}$}\n}\n",
+    "@misc{key,\n  title = {$\\begin{input}{x}\\end{input}$}\n}\n",
+    "@misc{key,\n  title = {$\\begin {pmatrix}x\\end{pmatrix}$}\n}\n",
+    "@misc{key,\n  title = {$\\@@input{x}$}\n}\n",
+    "@misc{key,\n  title = {$^^5cinput{x}$}\n}\n",
+    "@misc{key,\n  title = {$\\alphaé$}\n}\n",
+    "@misc{key,\n  title = {$\\(x$}\n}\n",
 ]
 
 
@@ -275,10 +323,10 @@ HOSTILE_TITLES = {
     "2401.00004": ("Broken $\\frac{a$ math ^ ~", "Broken \\$\\textbackslash{}fraca\\$ math \\^{} \\~{}"),
     "2401.00005": (
         "Math $\\mathcal{O}(n)$ at 50$\\%$ and $a%b#c&d$",
-        "Math $\\mathcal{O}(n)$ at 50$\\%$ and $a\\%b\\#c\\&d$",
+        "Math $\\mathcal{O}(n)$ at 50$\\%$ and \\$a\\%b\\#c\\&d\\$",
     ),
     "2401.00006": ("Reads $\\input{/etc/passwd}$ or $^^5cinput x$", None),
-    "2401.00007": ("Empty $$ math and \\$ kept", "Empty \\$\\$ math and \\textbackslash{}\\$ kept"),
+    "2401.00007": ("Empty $$ math and \\$ kept", "Empty \\$\\$ math and \\$ kept"),
     "2401.00008": ("@misc{evil, title={x}} }{", "@misc{evil, title={x}}"),
 }
 
@@ -447,3 +495,171 @@ def test_any_text_gives_a_valid_entry(
         kind, key, fields = parse_entry(bibtex(paper))
         assert key.isascii() and kind == ("inproceedings" if paper.venue_sides else "misc")
         assert all(name in fields for name in ("year", "eprint", "url"))
+
+
+# Math: the page's reading, and an allowlist ---------------------------------------------------
+
+
+def title_of(paper: Paper, title: str) -> str:
+    """The title field of `paper`'s entry with `title`, checked by `parse_entry`."""
+    return parse_entry(bibtex(dataclasses.replace(paper, title=title)))[2]["title"]
+
+
+# Formulas that reach outside math when LaTeX reads them; the old blocklist kept the first five.
+BYPASSES = [
+    "$\\begin{input}{/etc/passwd}\\end{input}$",  # \begin{X} runs \X through \csname
+    "$\\begin{InputIfFileExists}{/etc/passwd}{}{}\\end{InputIfFileExists}$",
+    '$\\directlua{os.execute("id")}$',
+    "$\\InputIfFileExists{/etc/passwd}{}{}$",
+    "$\\lstinputlisting{/etc/passwd}$",
+    "$\\csname input\\endcsname{/etc/passwd}$",
+    "$\\expandafter\\x\\y$",
+    "$^^5cinput{/etc/passwd}$",
+    "$\\input /etc/passwd$",
+    "$\\@@input{/etc/passwd}$",
+    "$\\immediate\\openout5=x.tex$",
+    "$\\write18{id}$",
+    "$x % a comment eats the closing brace$",
+    "$\\def\\x#1{#1}$",
+    "$a#b$",
+    "$\\begin {input}{/etc/passwd}\\end {input}$",  # TeX skips the space
+    "$\\begin{matrix}\\input x\\end{matrix}$",
+    "$\\text{\\input x}$",
+    "$\\mathbf{\\catcode`\\A=0}$",
+    "$\\alphaé$",  # one control word to an engine that reads Unicode
+    "$\\frac@x{a}{b}$",  # one control word where `@` is a letter
+    "$\\begin{pmatrix}a\\end{bmatrix}$",
+    "$\\begin{matrix}a$",
+    "$a\\end{matrix}$",
+    "$\\string\\input$",
+    "$\\usepackage{x}\\newcommand\\x{y}\\let\\y\\x$",
+    "$\\read16 to \\x$",
+    "$\\special{x}\\typeout{x}\\jobname$",
+    "\\(\\input x\\)",
+    "$$\\input x$$",
+    "$a & b$",  # an alignment tab outside an environment
+    "$\\{ x}$",  # balanced for BibTeX only
+    "$\\{ x$",  # balanced for TeX only: BibTeX would read the field's closing brace as its partner
+    "$x \\}$",
+    "$\\INPUT\\Input$",
+]
+
+
+@pytest.mark.parametrize("formula", BYPASSES)
+def test_unsafe_formulas_are_text(parsed: Paper, formula: str) -> None:
+    for title in (formula, f"A {formula} B", f"**{formula}**"):
+        paper = dataclasses.replace(parsed, title=title, authors=(title,), venue_sides=())
+        paper = dataclasses.replace(paper, category=title)
+        _, _, fields = parse_entry(bibtex(paper))  # checks every control sequence, braces, `%`
+        for name in ("title", "author", "primaryClass"):
+            assert "$" not in fields[name].replace("\\$", ""), (name, fields[name])
+
+
+@pytest.mark.parametrize("formula", BYPASSES)
+def test_the_checker_rejects_each_bypass_kept_as_math(formula: str) -> None:
+    with pytest.raises(BadEntry):
+        parse_entry(f"@misc{{key,\n  title = {{A {formula}}}\n}}\n")
+
+
+def test_the_checker_accepts_the_escapes_and_allowed_math() -> None:
+    check_controls(
+        "\\textbackslash{} \\textit{a} \\textbf{b} \\emph{c} \\$ \\% \\& \\# \\_ \\{ \\} \\^{} \\~{}"
+        " $\\alpha\\,\\frac{a}{b}\\begin{pmatrix}a&b\\\\c&d\\end{pmatrix}$"
+    )
+    with pytest.raises(BadEntry):
+        check_controls("\\textbackslash{} $\\alpha$ \\input")
+
+
+def test_the_allowlist_is_math_only() -> None:
+    symbols = set(",;:! {}%&#_$|\\")
+    assert 300 <= len(MATH_COMMANDS) <= 500
+    assert all(re.fullmatch(r"[A-Za-z]+", name) or name in symbols for name in MATH_COMMANDS)
+    assert {name.lower() for name in MATH_COMMANDS} <= MATH_COMMANDS, "BibTeX styles lower-case titles"
+    environments = re.findall(r"\S+", "matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases array aligned")
+    assert set(environments) == MATH_ENVIRONMENTS
+    dangerous = re.findall(
+        r"\S+",
+        """input include InputIfFileExists IfFileExists lstinputlisting verbatiminput openin openout
+        read readline write immediate closein closeout directlua luaexec latelua pdfshellescape
+        shellescape catcode lccode uccode mathcode def edef gdef xdef let futurelet csname endcsname
+        expandafter noexpand string scantokens newcommand renewcommand providecommand DeclareRobustCommand
+        newenvironment usepackage RequirePackage documentclass special typeout message jobname output
+        everypar everymath shipout begin end makeatletter makeatother detokenize unexpanded
+        afterassignment aftergroup href url label ref tag""",
+    )
+    assert not MATH_COMMANDS & set(dangerous)
+    assert not {name.lower() for name in MATH_COMMANDS} & {name.lower() for name in dangerous}
+
+
+def test_money_and_math_are_read_as_the_page_reads_them(parsed: Paper) -> None:
+    assert title_of(parsed, "Costs $5 and $10 per $x$") == "Costs \\$5 and \\$10 per $x$"
+    assert title_of(parsed, "Only \\$5, \\$10 or $\\$x$") == "Only \\$5, \\$10 or $\\$x$"
+    assert title_of(parsed, "A $k$-means $$\\sum_i x_i$$ and \\(y\\)") == "A $k$-means $\\sum_i x_i$ and $y$"
+
+
+def test_text_macros_links_and_quotes_are_read_as_the_page_reads_them(parsed: Paper) -> None:
+    assert title_of(parsed, "\\textit{Foo}, \\textbf{Bar} and \\emph{Baz_1}") == (
+        "\\textit{Foo}, \\textbf{Bar} and \\emph{Baz\\_1}"
+    )
+    assert title_of(parsed, "$\\textit{unsupervised}$ and $\\text{50%}$") == "\\textit{unsupervised} and 50\\%"
+    assert title_of(parsed, "**Bold {x** y} and **open $x**$ end") == "\\textbf{Bold x} y and \\textbf{open $x**$ end}"
+    assert title_of(parsed, "See \\url{https://x.org/a_b#c} or https://y.org/~d%20e.") == (
+        "See https://x.org/a\\_b\\#c or https://y.org/\\~{}d\\%20e."
+    )
+    assert title_of(parsed, "\\url{not a link} ``quoted'' \\textit{a{b}}") == (
+        "not a link ``quoted'' \\textbackslash{}textit{a{b}}"
+    )
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "$\\bf 3\\times$",  # \bf is a font switch, on the allowlist
+        "$\\tau$",
+        "$^2$",
+        "$S_p$",
+        "$>90\\%$",
+        "$^{\\star}$",
+        "$(\\varepsilon=0.147, \\delta=10^{-6})$",
+        "$\\mathsf{H_2O}$",
+        "$\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}$",
+        "$\\left\\{ x \\right\\}$",
+        "$\\mathbb{E}_{x \\sim p}\\left[\\log \\frac{1}{\\sqrt{2\\pi}}\\right] \\leq \\infty$",
+        "$\\Gamma(\\alpha) \\Rightarrow \\mathcal{O}(n^{2})\\,\\text{ms}$",
+        "$\\\\input$",  # a row break, then letters
+    ],
+)
+def test_harmless_formulas_stay_math(parsed: Paper, formula: str) -> None:
+    assert title_of(parsed, f"A {formula} B") == f"A {formula} B"
+
+
+def test_every_seed_formula_gives_a_valid_entry(parsed: Paper) -> None:
+    formulas = {
+        (value, opener)
+        for path in (REPO / "content").rglob("*.md")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        for kind, value, opener in _Scanner(line).tokens()
+        if kind == "math"
+    }
+    assert len(formulas) >= 30
+    closers = {"$": "$", "$$": "$$", "\\(": "\\)"}
+    for value, opener in formulas:
+        title = title_of(parsed, f"T {opener}{value}{closers[opener]}")
+        assert title.startswith("T ") and "\\textbackslash" not in title, title  # kept: math or text macros
+
+
+# Pieces of LaTeX, Markdown and links, to be put together at random.
+PIECES = st.sampled_from([
+    "$", "$$", "\\$", "\\(", "\\)", "{", "}", "\\{", "\\}", "\\", "\\\\", "%", "#", "&", "^", "^^", "_", "~", "**",
+    "``", "''", " ", "a", "5", "é", "\\input", "\\begin{", "\\end{", "input}", "matrix}", "pmatrix}", "\\alpha",
+    "\\frac", "\\textit{", "\\textbf{", "\\emph{", "\\url{", "\\text{", "https://x.org/", "\\csname", "\\@@", "@",
+    "\\Input", "\\directlua", "\\bf", "\\,", "5c",
+])  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(title=st.lists(PIECES, max_size=16).map("".join))
+def test_any_latex_gives_only_allowed_control_sequences(parsed: Paper, title: str) -> None:
+    entry = bibtex(dataclasses.replace(parsed, title=title, authors=(title,)))
+    parse_entry(entry)
+    check_controls(entry.lower())  # what a style that lower-cases the title, math and all, gets
