@@ -4,11 +4,14 @@ Generates a synthetic content folder (benchmarks/corpus.py), builds the site int
 folder, prints the index's size (files, bytes, shards), then opens `search.html` from file://
 and times about twenty queries inside the page: performance.now() around `DigestSearch.run`,
 which resolves once the results are in the page (a layout is forced before the clock stops).
-"cold" is each query's first run in a new browser context (its term shards and document blocks
-load; meta.js is already loaded), "first 10" the part of it until the first ten results show
-(search.js shows them before it loads the documents of the other forty), and "warm" the median
-of five repeats. A baseline line gives what loading empty classic scripts costs on the machine:
-a cold query loads about one document block per result, and that cost dominates.
+"cold" is each query's first run in a new browser context (its term shards and the document
+blocks of its first ten results load; meta.js is already loaded) until it resolves, with the
+status line and the "Show more" button; "first 10" the part of it until the first results
+show; "more" one "Show more" right after (`DigestSearch.more`: the blocks of the next twenty
+load, cold); "warm" the median of five repeats of the run. "files" and "loaded" count what the
+cold run loaded, "more" files what the Show more added. A baseline line gives what loading
+empty classic scripts costs on the machine: a cold query loads about one document block per
+result shown, and that cost dominates.
 
     python3 benchmarks/search.py [--papers 10000] [--seed 0] [--real] [--keep DIR]
 
@@ -78,6 +81,15 @@ RUN = """async (query) => {
     ms: ended - started, first: (first === null ? ended : first) - started, count: list.children.length,
     status: (document.querySelector(".search-status .l-en") || document.querySelector(".search-status")).textContent,
   };
+}"""
+MORE = """async () => {
+  const list = document.querySelector(".search-results");
+  const button = document.querySelector(".search-more");
+  if (!button || button.hidden) return null;
+  const started = performance.now();
+  await DigestSearch.more();
+  void list.offsetHeight;
+  return {ms: performance.now() - started, count: list.children.length};
 }"""
 
 
@@ -175,10 +187,13 @@ def measure(public: Path) -> list[dict[str, Any]]:
                 page.evaluate("() => DigestSearch.ready()")
                 page.on("request", lambda request, seen=loaded: seen.append(request.url))
                 cold = page.evaluate(RUN, query)
-                warm = [page.evaluate(RUN, query)["ms"] for _ in range(5)]
                 files = [public / url.removeprefix(public.as_uri() + "/").split("?")[0] for url in loaded]
+                before_more = len(loaded)
+                more = page.evaluate(MORE)
+                warm = [page.evaluate(RUN, query)["ms"] for _ in range(5)]
                 rows.append({
                     "query": query, "cold": cold["ms"], "first": cold["first"], "warm": statistics.median(warm),
+                    "more": more and more["ms"], "more files": len(loaded) - before_more,
                     "shown": cold["count"], "status": cold["status"], "files": len(files),
                     "bytes": sum(f.stat().st_size for f in files), "problems": problems,
                 })  # fmt: skip
@@ -189,21 +204,30 @@ def measure(public: Path) -> list[dict[str, Any]]:
 
 
 def report_queries(rows: list[dict[str, Any]]) -> None:
-    print(f"\n{'query':<30} {'cold ms':>8} {'first 10':>8} {'warm ms':>8} {'files':>6} {'loaded':>10}  status")
+    print(
+        f"\n{'query':<30} {'cold ms':>8} {'first 10':>8} {'more ms':>8} {'warm ms':>8} {'files':>6} {'loaded':>10}"
+        f" {'more':>5}  status"
+    )
     for row in rows:
-        status = row["status"]
+        more = "-" if row["more"] is None else f"{row['more']:.1f}"
         print(
-            f"{row['query']:<30} {row['cold']:>8.1f} {row['first']:>8.1f} {row['warm']:>8.1f} {row['files']:>6} "
-            f"{kb(row['bytes']):>10}  {status}"
+            f"{row['query']:<30} {row['cold']:>8.1f} {row['first']:>8.1f} {more:>8} {row['warm']:>8.1f} "
+            f"{row['files']:>6} {kb(row['bytes']):>10} {row['more files']:>5}  {row['status']}"
         )
     for name, values in (
         ("cold", [row["cold"] for row in rows]),
         ("first", [row["first"] for row in rows]),
+        ("more", [row["more"] for row in rows if row["more"] is not None]),
         ("warm", [row["warm"] for row in rows]),
     ):
+        if not values:
+            continue
         print(f"{name:<6} median {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms", end="")
-        print(f", max {max(values):.1f} ms")
-    print("       (first: cold, until the first results show; warm: the median of five repeats)")
+        print(f", max {max(values):.1f} ms" + (f" ({len(values)} queries)" if name == "more" else ""))
+    print(
+        "       (cold: the first run until it resolves; first: until the first results show; more: one cold\n"
+        "        Show more, the next twenty; warm: the median of five repeats)"
+    )
     loaded = [row["bytes"] for row in rows]
     print(f"loaded median {kb(statistics.median(loaded))} a query (term shards, doc blocks), max {kb(max(loaded))}")
     problems = [f"{row['query']}: {p}" for row in rows for p in row["problems"]]
@@ -227,7 +251,7 @@ def main() -> int:
         result = build(load_config(work / "site.toml"))
         papers = result.loaded.site.papers
         started = time.perf_counter()
-        search.build_index(papers)
+        search.build_index(result.loaded.site)
         print(f"papers            {len(papers)}; site built in {result.seconds:.1f} s, of which the index about "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         report_index(result.output)

@@ -5,26 +5,33 @@ blocked, but a classic `<script src>` still loads. So the index is JavaScript: e
 one function of the global `DigestSearch` (templates/assets/search.js) with its data, and the
 search page loads only the files a query needs.
 
-    search/meta.js    DigestSearch.meta({...}): counts, file layout, weights, CJK ranges and
-                      stopwords; the one source of truth for parameters, read by search.js
+    search/meta.js    DigestSearch.meta({...}): counts, file layout, weights, CJK ranges, the
+                      fold table and stopwords; the one source of truth for parameters, read by
+                      search.js
     search/t/NN.js    DigestSearch.terms(NN, {"term": "postings", ...}): one shard of the terms
     search/d/NN.js    DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
-                      category, summary, abstract_head], ...]): what a result shows, BLOCK_SIZE
-                      documents a file; document d is in file d // BLOCK_SIZE
+                      category, summary_zh, summary_en, abstract_head], ...]): what a result
+                      shows, BLOCK_SIZE documents a file; document d is in file d // BLOCK_SIZE
 
-Documents are the site's papers in the order of the all-papers index (which breaks ranking ties).
-A posting list names the documents a term occurs in, ascending, each with the bitmask of the
-fields it occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the number
+Every file is ASCII (JSON with `\\uXXXX` escapes), so no lone surrogate can break the build and
+no reader can mistake the files' encoding. Texts are plain (`digest.richtext.plain`: macros give
+their content, math stays as `$…$`), both in the documents and in what is indexed.
+
+Documents are the site's papers newest first (`newest_first`): by the latest date the paper
+appears on, then in the order of the all-papers index; ranking ties go to the lower number, so
+to the newer paper, and a broad query's top results sit in the first document files. A posting
+list names the documents a term occurs in, ascending, each with the bitmask of the fields it
+occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the number
 `(document - previous document) * 16 + mask` (the first counts from 0), written in base 32 with
 the characters of `ALPHABET`: high digits from its second half, the last digit from its first.
 
 Tokens (`tokenize`; search.js implements the same rules and a test holds them equal): the text
-is NFKD-normalised, combining marks (category M) are dropped, letters are lower-cased and a final
-sigma becomes σ. Runs of letters and digits (categories L and N) are tokens' material: inside a
-run, each stretch of CJK characters (`CJK_RANGES`) gives its overlapping bigrams (a lone character
-gives itself), and each other stretch is a word. Stopwords are dropped, and words of ASCII
-letters go through `stem`. So `BERT模型的Ｃafé-ing` gives `bert`, `模型`, `型的`, `caf` (`cafe`,
-stemmed) and `ing`.
+is NFKD-normalised, combining marks (category M) are dropped, letters are lower-cased, a final
+sigma becomes σ and the letters NFKD leaves whole go through `FOLDS` (ł → l, ß → ss). Runs of
+letters and digits (categories L and N) are tokens' material: inside a run, each stretch of CJK
+characters (`CJK_RANGES`) gives its overlapping bigrams (a lone character gives itself), and
+each other stretch is a word. Stopwords are dropped, and words of ASCII letters go through
+`stem`. So `BERT模型的Ｃafé-ing` gives `bert`, `模型`, `型的`, `caf` (`cafe`, stemmed) and `ing`.
 
 Shards: a word's shard is the FNV-1a hash (32-bit, over code points) of its first `KEY_LENGTH`
 characters, a CJK token's the hash of the whole token, modulo the shard count. Words that share
@@ -41,19 +48,20 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from digest import urls
 from digest.model import Paper
+from digest.richtext import plain
 from digest.site import Site
 
-VERSION = 1
+VERSION = 2
 """The format of the files; search.js refuses an index of another version."""
 
-FIELDS = {"title": 8, "authors": 4, "summary": 2, "abstract": 1}
+FIELDS = {"title": 8, "byline": 4, "summary": 2, "abstract": 1}
 """Field → its bit in a posting's mask, which is also its weight in ranking. `title` is both
-titles; `authors` the byline (authors, arXiv ID, venue, category); `summary` the summaries;
+titles; `byline` the authors, arXiv ID, venue and category; `summary` the summaries;
 `abstract` both abstracts."""
 
 STOPWORDS = (
@@ -79,6 +87,10 @@ CJK_RANGES = (
 )
 """Code points tokenised as overlapping bigrams instead of words (after folding)."""
 
+FOLDS = {"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"}
+"""Lower-case letters that NFKD does not take apart, and their plain Latin spelling: applied
+after lower-casing (so Ł, Ø, Đ, ẞ, Æ, Œ, Þ too). `Łojasiewicz` and `Lojasiewicz` are one word."""
+
 KEY_LENGTH = 3
 """A word's shard comes from this many first characters; shorter words use the whole word."""
 BLOCK_SIZE = 50
@@ -98,6 +110,7 @@ _CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 _STRETCH = re.compile(f"([{_CJK_CLASS}]+)|([^{_CJK_CLASS}]+)")
 _ASCII_WORD = re.compile(r"[a-z]+")
 _STOPWORDS = frozenset(STOPWORDS)
+_FOLDS = str.maketrans(FOLDS)
 
 
 @functools.cache
@@ -108,11 +121,12 @@ def _marks() -> dict[int, None]:
 
 
 def fold(text: str) -> str:
-    """NFKD, without combining marks, lower case, final sigma as σ: `Ｃafé` → `cafe`."""
+    """NFKD, without combining marks, lower case, final sigma as σ, `FOLDS`: `Ｃafé` → `cafe`,
+    `Straße` → `strasse`."""
     text = unicodedata.normalize("NFKD", text)
-    if not text.isascii():
-        text = text.translate(_marks())
-    return text.lower().replace("ς", "σ")
+    if text.isascii():
+        return text.lower()
+    return text.translate(_marks()).lower().replace("ς", "σ").translate(_FOLDS)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -225,27 +239,64 @@ def decode_postings(text: str) -> list[tuple[int, int]]:
     return postings
 
 
-def paper_fields(paper: Paper) -> dict[str, list[str]]:
-    """The texts of a paper that search reads, by field."""
-    byline = [*paper.authors, paper.arxiv_id, paper.venue_label, paper.category]
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """A paper's texts as search reads and shows them: plain (`digest.richtext.plain`)."""
+
+    title: str
+    title_zh: str
+    authors: tuple[str, ...]
+    arxiv_id: str
+    venue: str
+    """The venue label (`ICLR 2024`)."""
+    category: str
+    summary_zh: str
+    summary_en: str
+    abstract_en: str
+    abstract_zh: str
+
+    @classmethod
+    def of(cls, paper: Paper) -> Texts:
+        return cls(
+            plain(paper.title), plain(paper.title_zh), tuple(plain(a) for a in paper.authors), plain(paper.arxiv_id),
+            plain(paper.venue_label), plain(paper.category), plain(paper.summary_zh), plain(paper.summary_en),
+            plain(paper.abstract_en), plain(paper.abstract_zh),
+        )  # fmt: skip
+
+
+def paper_fields(paper: Paper | Texts) -> dict[str, list[str]]:
+    """The texts of a paper that search reads, by field (plain text)."""
+    texts = paper if isinstance(paper, Texts) else Texts.of(paper)
     return {
-        "title": [paper.title, paper.title_zh],
-        "authors": byline,
-        "summary": [paper.summary_zh, paper.summary_en],
-        "abstract": [paper.abstract_en, paper.abstract_zh],
+        "title": [texts.title, texts.title_zh],
+        "byline": [*texts.authors, texts.arxiv_id, texts.venue, texts.category],
+        "summary": [texts.summary_zh, texts.summary_en],
+        "abstract": [texts.abstract_en, texts.abstract_zh],
     }
 
 
-def document(paper: Paper) -> list[str]:
-    """What a result shows of a paper, in the order of a `search/d/NN.js` entry."""
-    authors = ", ".join(paper.authors[:AUTHORS_SHOWN]) + (", et al." if len(paper.authors) > AUTHORS_SHOWN else "")
-    head = paper.abstract_en
+def document(paper: Paper, texts: Texts | None = None) -> list[str]:
+    """What a result shows of a paper, in the order of a `search/d/NN.js` entry (plain text):
+    page, the titles, the first `AUTHORS_SHOWN` authors, arXiv ID, venue label, category, the
+    summaries (Chinese, English) and the first `ABSTRACT_HEAD` characters of the English abstract."""
+    texts = texts or Texts.of(paper)
+    shown = texts.authors[:AUTHORS_SHOWN]
+    authors = ", ".join(shown) + (", et al." if len(texts.authors) > AUTHORS_SHOWN else "")
+    head = texts.abstract_en
     if len(head) > ABSTRACT_HEAD:
         cut = head.rfind(" ", 0, ABSTRACT_HEAD)
         head = head[: cut if cut > ABSTRACT_HEAD // 2 else ABSTRACT_HEAD].rstrip() + " …"
-    summary = paper.summary_zh or paper.summary_en
-    return [paper.page, paper.title, paper.title_zh, authors, paper.arxiv_id, paper.venue_label, paper.category,
-            summary, head]  # fmt: skip
+    return [paper.page, texts.title, texts.title_zh, authors, texts.arxiv_id, texts.venue, texts.category,
+            texts.summary_zh, texts.summary_en, head]  # fmt: skip
+
+
+def newest_first(site: Site) -> list[Paper]:
+    """The site's papers by the latest date among their appearances, newest first, then in the
+    site's order; papers with no date (venue collections only) after all dated ones."""
+    dates = {digest.source: digest.date for digest in site.digests}
+    latest = [max((dates.get(record.source, "") for record in paper.appearances), default="") for paper in site.papers]
+    order = sorted(range(len(site.papers)), key=latest.__getitem__, reverse=True)  # stable: ties keep site order
+    return [site.papers[number] for number in order]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,24 +309,27 @@ class Index:
     shards: int
 
 
-def build_index(papers: Iterable[Paper]) -> Index:
+def build_index(papers: Site | Sequence[Paper]) -> Index:
+    """The index of a site (its papers `newest_first`), or of papers numbered as given."""
     found: dict[str, array[int]] = defaultdict(lambda: array("q"))
     documents: list[list[str]] = []
     fields = [(FIELDS[field], field) for field in FIELDS]
-    for number, paper in enumerate(papers):
-        documents.append(document(paper))
+    for number, paper in enumerate(newest_first(papers) if isinstance(papers, Site) else papers):
+        texts = Texts.of(paper)
+        documents.append(document(paper, texts))
         masks: dict[str, int] = {}
-        texts = paper_fields(paper)
+        by_field = paper_fields(texts)
         for bit, field in fields:
             terms: set[str] = set()
-            for text in texts[field]:
+            for text in by_field[field]:
                 terms.update(tokenize(text))
             for term in terms:
                 masks[term] = masks.get(term, 0) | bit
         for term, mask in masks.items():
             found[term].append(number << 4 | mask)
     postings = {term: _encode(found[term]) for term in sorted(found)}
-    size = sum(len(term.encode()) + len(value) + 6 for term, value in postings.items())
+    # Bytes as written: a term's non-ASCII characters as JSON escapes (\uXXXX, about 6 each).
+    size = sum(len(term.encode("ascii", "backslashreplace")) + len(value) + 6 for term, value in postings.items())
     shards = 1
     while size / shards > SHARD_TARGET:
         shards *= 2
@@ -283,9 +337,10 @@ def build_index(papers: Iterable[Paper]) -> Index:
 
 
 def _script(call: str, *arguments: object) -> bytes:
-    data = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
-    data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")  # line breaks in older JS
-    return f"DigestSearch.{call}({data});\n".encode()
+    """One call of `DigestSearch`, in ASCII: a lone surrogate is written as its escape, and the
+    file reads the same whatever encoding a browser assumes for it."""
+    data = ",".join(json.dumps(a, ensure_ascii=True, separators=(",", ":")) for a in arguments)
+    return f"DigestSearch.{call}({data});\n".encode("ascii")
 
 
 def file_name(folder: str, number: int, count: int) -> str:
@@ -319,11 +374,12 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
         "fields": FIELDS,
         "alphabet": ALPHABET,
         "cjk": CJK_RANGES,
+        "folds": FOLDS,
         "stopwords": STOPWORDS,
     }
     return [*files, (f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta))]
 
 
 def search_files(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(output path, bytes) of every file of the search index."""
-    yield from index_files(build_index(site.papers))
+    """(output path, bytes) of every file of the search index (digest/render.py writes them)."""
+    yield from index_files(build_index(site))

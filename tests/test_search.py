@@ -2,17 +2,20 @@
 
 The Python tokeniser (digest/search.py) builds the index and the JavaScript one
 (templates/assets/search.js) reads queries and highlights matches; they must agree token for
-token, which a browser test checks on varied text. The browser tests are marked `browser`:
-skipped without Chromium, failed under CI=true.
+token, which browser tests check on varied text and on random strings. The browser tests are
+marked `browser`: skipped without Chromium, failed under CI=true.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import re
 import shutil
+import string
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +79,36 @@ AGREEMENT = [
     "हिन्दी भाषा",
     "A single 图 and 一 two",
     "Sem-Lex基准测试是一个用于建模ASL手势和音素的资源",
+    "Łojasiewicz Lojasiewicz ŁÓDŹ Øresund Đorđe Großstraße ẞ Æsir œuvre Œ ı Þórr",
 ]
+
+# Material for random strings (`random_texts`), by kind, each kind a list of pieces.
+RANDOM_POOLS: dict[str, list[str]] = {
+    "ascii letters": list(string.ascii_letters),
+    "digits": list(string.digits + "١٢٣½²"),
+    "punctuation": list(string.punctuation),
+    "accented Latin": list("àáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćČčĎďĒēĘęĚěĞğĪīİŃńŇňŌōŐőŘřŚśŞşŠšŢţŤťŪūŮůŰűŸŹźŻżŽžǅǆ"),
+    "fold table": list("łŁøØđĐßẞæÆœŒıIþÞ"),
+    "CJK ideographs": list("手语识别模型的数据学习中文汉字图一二三〇々〆㐀㐁𠀀𠀁豈"),
+    "kana": list("あいうえおかきくけこがアイウエオカキクケコガヴｱｲｳﾊﾝｶｸﾞ"),
+    "hangul": list("한국어자연처리각힣ᄀ까ㄱㄲㅏ"),
+    "full-width": list("ＡＢＣＸＹＺａｂｃｘｙｚ０１２９！？（）－＿　"),
+    "emoji": ["🤖", "🚀", "👩\u200d🔬", "❤️", "🇨🇳", "👍🏽", "😀"],
+    "combining marks": list("\u0301\u0308\u0327\u030c\u20dd\u0903\u093f\u3099"),
+    "whitespace": list(" \t\n\u00a0\u2009\u200b\u3000\u2028"),
+    "Greek, Cyrillic": list("ΑΣσςΟΔίυφοМоскваЁЛКАё"),
+    "word pieces": [" the ", " of ", "ing", "ed", "ies", "sses", "model", "ss", "us", "is", "e", "-", "_", "'"],
+}
+
+
+def random_texts(count: int, seed: int) -> list[str]:
+    """`count` strings of 0 to 24 pieces, each from a kind of `RANDOM_POOLS` chosen at random."""
+    generator = random.Random(seed)
+    pools = list(RANDOM_POOLS.values())
+    return [
+        "".join(generator.choice(generator.choice(pools)) for _ in range(generator.randint(0, 24)))
+        for _ in range(count)
+    ]
 
 
 # --- the tokeniser ---------------------------------------------------------------------------
@@ -92,6 +124,13 @@ AGREEMENT = [
         ("İstanbul", "istanbul"),
         ("Ångström", "angstrom"),
         ("手语", "手语"),
+        # Letters NFKD leaves whole (`FOLDS`), after lower-casing.
+        ("Łojasiewicz", "lojasiewicz"),
+        ("łŁøØđĐ", "llood" + "d"),
+        ("Straße STRAẞE", "strasse strasse"),
+        ("ÆsirŒuvre æœ", "aesiroeuvre aeoe"),
+        ("ıI", "ii"),
+        ("Þórr þ", "thorr th"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:
@@ -138,6 +177,8 @@ def test_stem(word: str, stem: str) -> None:
         ("snake_case", ["snak", "cas"]),  # the underscore separates; final e dropped
         ("🤖!!", []),
         ("", []),
+        ("Łojasiewicz Lojasiewicz", ["lojasiewicz", "lojasiewicz"]),
+        ("Großstraße", ["grossstrass"]),  # ß → ss, then stemmed as any ASCII word
     ],
 )
 def test_tokenize(text: str, tokens: list[str]) -> None:
@@ -204,8 +245,9 @@ def read_call(path: Path) -> tuple[str, list[Any]]:
     text = path.read_text(encoding="utf-8")
     match = CALL.fullmatch(text)
     assert match, f"{path.name} is one call of DigestSearch"
+    assert text.isascii(), f"{path.name} is ASCII"
     arguments: list[Any] = json.loads(f"[{match[2]}]")
-    compact = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
+    compact = ",".join(json.dumps(a, ensure_ascii=True, separators=(",", ":")) for a in arguments)
     assert match[2] == compact, f"{path.name} is compact JSON"
     return match[1], arguments
 
@@ -242,26 +284,90 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     result = build(load_config(site / "site.toml"))
     index = read_index(site / "public")
     meta = index.meta
-    assert (meta["version"], meta["docs"], meta["shards"], meta["blocks"]) == (1, 3, 1, 1)
+    assert (meta["version"], meta["docs"], meta["shards"], meta["blocks"]) == (2, 3, 1, 1)
     assert meta["stopwords"] == list(search.STOPWORDS) and meta["fields"] == search.FIELDS
     assert meta["cjk"] == [list(r) for r in search.CJK_RANGES] and meta["keyLength"] == search.KEY_LENGTH
-    # Documents in the order of the all-papers index, each with what a result shows.
-    assert [d[0] for d in index.docs] == [p.page for p in result.loaded.site.papers]
-    cafe, proximal, sign = index.docs
-    assert cafe == ["papers/2401.00002.html", "Café Models", "标题2", "", "2401.00002", "", "", "总结2", "Abstract 2."]
-    assert proximal[1:6] == ["Proximal Agents", "", "A. Author, B. Author", "", "ICLR 2024"]
+    assert meta["folds"] == search.FOLDS
+    # Documents newest first (the dated daily digest before the undated venue file), then in the
+    # order of the all-papers index; each with what a result shows.
+    papers = result.loaded.site.papers
+    dated, undated = [p.page for p in papers if p.arxiv_id], [p.page for p in papers if not p.arxiv_id]
+    assert [d[0] for d in index.docs] == dated + undated
+    cafe, sign, proximal = index.docs
+    assert cafe == [
+        "papers/2401.00002.html", "Café Models", "标题2", "", "2401.00002", "", "", "总结2", "", "Abstract 2.",
+    ]  # fmt: skip
+    assert proximal[1:10] == [
+        "Proximal Agents", "", "A. Author, B. Author", "", "ICLR 2024", "", "", "", "Proximal Agents abstract.",
+    ]  # fmt: skip
     assert sign[0] == "papers/2401.00001.html"
-    title, authors, summary, abstract = (search.FIELDS[f] for f in ("title", "authors", "summary", "abstract"))
-    assert index.postings("sign") == {2: title}
+    title, byline, summary, abstract = (search.FIELDS[f] for f in ("title", "byline", "summary", "abstract"))
+    assert index.postings("sign") == {1: title}
     assert index.postings("caf") == {0: title}  # Café, folded and stemmed
     assert index.postings("model") == {0: title}
-    assert index.postings("标题") == {0: title, 2: title}
-    assert index.postings("总结") == {0: summary, 2: summary}
+    assert index.postings("标题") == {0: title, 1: title}
+    assert index.postings("总结") == {0: summary, 1: summary}
     assert index.postings("abstract") == {0: abstract, 1: abstract, 2: abstract}
-    assert index.postings("author") == {1: authors}
-    assert index.postings("iclr") == {1: authors}  # the venue is in the byline
-    assert index.postings("2401") == {0: authors, 2: authors}  # so is the arXiv ID
+    assert index.postings("author") == {2: byline}
+    assert index.postings("iclr") == {2: byline}  # the venue is in the byline
+    assert index.postings("2401") == {0: byline, 1: byline}  # so is the arXiv ID
     assert "the" not in index.terms and "of" not in index.terms
+
+
+def test_documents_are_numbered_newest_first(tmp_path: Path) -> None:
+    """By the latest date a paper appears on, then in the site's order; undated papers last."""
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-02/cs.CL.md": daily(("2401.00001", "Aardvark Old"), ("2401.00003", "Updated Later")),
+        "arxiv/2024-03-05/cs.LG.md": daily(("2403.00002", "Zebra New"), ("2403.00001", "Beta New")),
+        "arxiv/2024-02-01/cs.CL.md": daily(("2401.00003", "Updated Later")),
+        "venues/iclr-2024/rl.md": venue("Papers about RL in ICLR 2024", ("Alpha Venue", "oral", "https://iclr.cc/1")),
+    })  # fmt: skip
+    result = build(load_config(site / "site.toml"))
+    site_order = [p.title for p in result.loaded.site.papers]
+    assert site_order == ["Aardvark Old", "Alpha Venue", "Beta New", "Updated Later", "Zebra New"]
+    expected = ["Beta New", "Zebra New", "Updated Later", "Aardvark Old", "Alpha Venue"]
+    assert [p.title for p in search.newest_first(result.loaded.site)] == expected
+    assert [d[1] for d in read_index(site / "public").docs] == expected
+
+
+def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
+    """What a result shows and what is indexed is `richtext.plain`: no TeX macros, TeX quotes
+    as “ ”, no `**`; math stays as `$…$`."""
+    site = make_site(tmp_path, {"arxiv/2024-01-02/cs.CL.md": daily(("2401.00001", "Placeholder"))})
+    paper = build(load_config(site / "site.toml")).loaded.site.papers[0]
+    paper = dataclasses.replace(
+        paper,
+        title=r"\textit{Deep} ``Nets'' for $x^2$",
+        title_zh=r"\textbf{深度}网络",
+        summary_en=r"We study **sparse** $\textit{attention}$ and \emph{more}.",
+        summary_zh=r"我们研究\emph{稀疏}注意力。",
+        abstract_en=r"An \textbf{abstract} with \url{https://example.org}.",
+        authors=(r"\textit{Ann} Author",),
+    )
+    document = search.document(paper)
+    assert document[1:4] == ["Deep “Nets” for $x^2$", "深度网络", "Ann Author"]
+    assert document[7:10] == [
+        "我们研究稀疏注意力。",
+        "We study sparse attention and more.",
+        "An abstract with https://example.org.",
+    ]
+    index = search.build_index([paper])
+    for macro in ("textit", "textbf", "emph", "url"):
+        assert macro not in index.postings
+    title = search.FIELDS["title"]
+    assert search.decode_postings(index.postings["deep"]) == [(0, title)]
+    assert search.decode_postings(index.postings["深度"]) == [(0, title)]
+    assert "x" in index.postings and "2" in index.postings  # the formula's text is still found
+
+
+def test_index_files_are_ascii_even_with_a_lone_surrogate() -> None:
+    documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
+    files = search.index_files(search.Index({"broken": search.encode_postings([(0, 8)])}, documents, 1))
+    assert all(data.isascii() for _, data in files)
+    name, data = files[-2]
+    assert name == "search/d/00.js"
+    match = CALL.fullmatch(data.decode("ascii"))
+    assert match and json.loads(f"[{match[2]}]") == [0, documents]
 
 
 def test_seed_index_finds_sign_language_and_ppo(seed_site: Path) -> None:
@@ -357,16 +463,29 @@ def tab(browser: Browser, seed_public: Path) -> Iterator[Tab]:
         context.close()
 
 
+TOKENIZE = "async (texts) => { await DigestSearch.ready(); return texts.map((t) => DigestSearch.tokenize(t)); }"
+
+
 @browser_test
 def test_javascript_tokenizer_agrees_with_python(tab: Tab) -> None:
     tab.open()
-    tokens = tab.page.evaluate(
-        "async (texts) => { await DigestSearch.ready(); return texts.map((t) => DigestSearch.tokenize(t)); }",
-        AGREEMENT,
-    )
+    tokens = tab.page.evaluate(TOKENIZE, AGREEMENT)
     assert {text: found for text, found in zip(AGREEMENT, tokens, strict=True)} == {
         text: search.tokenize(text) for text in AGREEMENT
     }
+    tab.assert_clean()
+
+
+@browser_test
+def test_javascript_tokenizer_agrees_on_random_strings(tab: Tab) -> None:
+    texts = random_texts(2000, seed=20240215)
+    kinds = {kind for kind, pool in RANDOM_POOLS.items() if any(piece in text for text in texts for piece in pool)}
+    assert kinds == set(RANDOM_POOLS), "every kind of character is drawn"
+    tab.open()
+    tokens = tab.page.evaluate(TOKENIZE, texts)  # one call: the whole sample at once
+    differ = {text: (found, search.tokenize(text)) for text, found in zip(texts, tokens, strict=True)}
+    assert {text: pair for text, pair in differ.items() if pair[0] != pair[1]} == {}
+    assert sum(len(expected) for _, expected in differ.values()) > 5000, "the strings do make tokens"
     tab.assert_clean()
 
 
@@ -394,6 +513,24 @@ def test_chinese_query_finds_the_sign_language_papers(tab: Tab) -> None:
     }""")
     assert outside == []
     assert tab.page.get_attribute(".result .title-zh", "lang") == "zh-Hans"
+    assert tab.page.get_attribute(".result .byline", "lang") == "en"  # Latin script, in Chinese mode too
+    tab.assert_clean()
+
+
+@browser_test
+def test_a_half_typed_chinese_word_is_never_dropped(tab: Tab) -> None:
+    """An unmatched last English word being typed is left out; a Chinese token never is."""
+    tab.open("手语")
+    sign = set(tab.results())
+    assert len(sign) >= 3
+    tab.open("手语鼠")  # 语鼠 is no term: no paper holds the query, whatever 手语 finds
+    assert tab.results() == []
+    assert "No results" in tab.status()
+    tab.open("手语识")
+    found = set(tab.results())
+    assert found and found < sign  # only the papers that say 手语识(别), not every 手语 paper
+    tab.open("sign qzxv")  # an English word being typed that matches nothing yet
+    assert "papers/2310.00207.html" in tab.results()
     tab.assert_clean()
 
 
@@ -430,6 +567,138 @@ def test_typing_searches_again_and_keeps_the_address(tab: Tab) -> None:
     tab.page.fill("#search-q", "")
     tab.page.wait_for_function("() => /Type to search/.test(document.querySelector('.search-status').textContent)")
     assert tab.page.evaluate("location.search") == ""
+    tab.assert_clean()
+
+
+@pytest.fixture
+def site_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
+    """Tabs on other sites than the seeds: `site_tab(public, init_script=None)`."""
+    contexts: list[Any] = []
+
+    def open_tab(public: Path, init_script: str | None = None) -> Tab:
+        context = browser.new_context()
+        contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        opened = Tab(page, public)
+        page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: opened.errors.append(f"uncaught: {exc}"))
+        page.on("request", lambda r: opened.requests.append((r.resource_type, r.url)))
+        return opened
+
+    try:
+        yield open_tab
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def with_english_summaries(text: str, *numbers: int) -> str:
+    """A `daily` digest with an English summary after the Chinese one of the papers `numbers`."""
+    for n in numbers:
+        text = text.replace(f"    总结{n}\n\n    \n\n", f"    总结{n}\n\n    Summary {n} in English.\n\n")
+    return text
+
+
+SNIPPETS = """() => [...document.querySelectorAll('.search-results > li.result')].map((li) => {
+  const p = li.querySelector('.snippet');
+  return p ? [p.lang, p.textContent] : null;
+})"""
+
+
+@browser_test
+def test_snippets_follow_the_readers_language(site_tab: Callable[..., Tab], tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"arxiv/2024-01-02/cs.CL.md": with_english_summaries(
+        daily(("2401.00001", "Alpha One"), ("2401.00002", "Alpha Two")), 1,
+    )})  # fmt: skip
+    build(load_config(site / "site.toml"))
+    tab = site_tab(site / "public", "localStorage.setItem('digest.lang', 'en')")  # as a reader left it
+    tab.open("alpha")
+    assert tab.page.get_attribute("html", "data-lang") == "en"
+    assert tab.results() == ["papers/2401.00001.html", "papers/2401.00002.html"]
+    # English: the English summary, or else the start of the English abstract.
+    assert tab.page.evaluate(SNIPPETS) == [["en", "Summary 1 in English."], ["en", "Abstract 2."]]
+    expected = {
+        "zh": [["zh-Hans", "总结1"], ["zh-Hans", "总结2"]],
+        "both": [["zh-Hans", "总结1"], ["zh-Hans", "总结2"]],
+        "en": [["en", "Summary 1 in English."], ["en", "Abstract 2."]],
+    }
+    for lang, snippets in expected.items():  # the reader switches: the snippets follow
+        tab.page.click(f"[data-set-lang={lang}]")
+        tab.page.wait_for_function(f"(s) => JSON.stringify(({SNIPPETS})()) === JSON.stringify(s)", arg=snippets)
+    tab.page.click("[data-set-lang=zh]")
+    tab.page.fill("#search-q", "alpha one")  # a new search in Chinese mode
+    tab.page.wait_for_function("() => document.querySelectorAll('.search-results > li.result').length === 1")
+    assert tab.page.evaluate(SNIPPETS) == [["zh-Hans", "总结1"]]
+    tab.page.click("[data-set-lang=both]")
+    tab.open("english")  # both: the Chinese summary, unless only the English one has a match
+    assert tab.page.evaluate(SNIPPETS) == [["en", "Summary 1 in English."]]
+    assert tab.marks() == ["English"]
+    tab.assert_clean()
+
+
+@browser_test
+def test_show_more_loads_twenty_more_up_to_every_match(site_tab: Callable[..., Tab], tmp_path: Path) -> None:
+    papers = [(f"2401.{k:05d}", f"Paper {k:03d} about {'models' if k % 5 == 0 else 'graphs'}") for k in range(300)]
+    site = make_site(tmp_path, {"arxiv/2024-01-02/cs.LG.md": daily(*papers)})
+    build(load_config(site / "site.toml"))
+    index = read_index(site / "public")
+    number = {doc[0]: n for n, doc in enumerate(index.docs)}
+    tab = site_tab(site / "public")
+    tab.open("models")
+
+    def blocks_loaded() -> set[str]:
+        return {url.rsplit("/", 1)[1].split("?")[0] for _, url in tab.requests if "/search/d/" in url}
+
+    def blocks_shown() -> set[str]:
+        return {f"{number[page] // index.meta['blockSize']:02d}.js" for page in tab.results()}
+
+    assert len(tab.results()) == 10
+    assert tab.status() == "60 results 60 条结果"
+    assert blocks_loaded() == blocks_shown() == {"00.js"}  # not the blocks of results 11 to 50
+    button = tab.page.locator(".search-more button")
+    assert button.is_visible()
+    assert button.evaluate("b => [b.type, b.outerHTML]") == [
+        "button", '<button class="button" type="button"><span class="l-en" lang="en">Show more</span> '
+        '<span class="l-zh" lang="zh-Hans">显示更多</span></button>',
+    ]  # fmt: skip
+    button.focus()
+    for key, shown in (("Enter", 30), ("Space", 50), ("Enter", 60)):  # from the keyboard
+        tab.page.keyboard.press(key)
+        tab.page.wait_for_function("(n) => document.querySelectorAll('.search-results > li').length === n", arg=shown)
+        assert blocks_loaded() == blocks_shown()
+    assert tab.results() == [doc[0] for doc in index.docs if doc[1].endswith("models")]
+    assert button.is_hidden()
+    # The button went with the last results: the keyboard goes on from the first of them.
+    assert tab.page.evaluate("document.activeElement.getAttribute('href')") == tab.results()[50]
+    tab.open("models")  # a new search starts again from ten
+    assert len(tab.results()) == 10 and button.is_visible()
+    tab.assert_clean()
+
+
+@browser_test
+def test_folded_letters_find_each_other_and_marks_stay_on_the_letters(
+    site_tab: Callable[..., Tab], tmp_path: Path
+) -> None:
+    site = make_site(tmp_path, {"arxiv/2024-01-02/math.OC.md": daily(
+        ("2401.00001", "The Łojasiewicz Inequality"), ("2401.00002", "Lojasiewicz Gradient Flows"),
+        ("2401.00003", "Weiße Straße Æther and Lojasiewicz"), ("2401.00004", "Strasse Planning"),
+    )})  # fmt: skip
+    build(load_config(site / "site.toml"))
+    tab = site_tab(site / "public")
+    for query in ("Łojasiewicz", "lojasiewicz", "ŁOJASIEWICZ"):
+        tab.open(query)
+        assert sorted(tab.results()) == [f"papers/2401.0000{n}.html" for n in (1, 2, 3)]
+        assert sorted(tab.marks()) == ["Lojasiewicz", "Lojasiewicz", "Łojasiewicz"]
+    for query in ("strasse", "Straße", "STRAẞE"):
+        tab.open(query)
+        assert sorted(tab.results()) == ["papers/2401.00003.html", "papers/2401.00004.html"]
+        assert sorted(tab.marks()) == ["Strasse", "Straße"]
+    tab.open("aether lojasiewicz")  # after ß → ss and Æ → ae, the offsets still fall on the letters
+    assert tab.results() == ["papers/2401.00003.html"]
+    assert tab.marks() == ["Æther", "Lojasiewicz"]
     tab.assert_clean()
 
 

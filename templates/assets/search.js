@@ -6,17 +6,24 @@
  * a query needs, then the document blocks of its top results. Each file is loaded once.
  *
  * The tokeniser here must give exactly the tokens of digest/search.py's `tokenize` (a browser
- * test compares them): NFKD, combining marks dropped, lower case, final sigma as σ; runs of
- * letters and digits; CJK stretches as overlapping bigrams (a lone character as itself), other
- * stretches as words, without stopwords, stemmed by `stem`. Its parameters come from meta.js.
+ * test compares them): NFKD, combining marks dropped, lower case, final sigma as σ, the fold
+ * table (ł → l, ß → ss); runs of letters and digits; CJK stretches as overlapping bigrams (a
+ * lone character as itself), other stretches as words, without stopwords, stemmed by `stem`.
+ * Its parameters (CJK ranges, fold table, stopwords) come from meta.js.
  *
  * A query matches the papers that hold all its tokens, in any field. While the last word is
  * being typed (nothing follows it) and is not a term itself, it also matches the terms it
  * begins ("proxim" → proximal), from its own shard (words are sharded by their first three
- * letters), or else it is left out. A Chinese word needs two characters: a lone character
- * matches only where it stands alone in the text. Papers whose titles hold every token come
- * first, then by the summed weights of the fields matched, then in the site's order. The first
- * ten results show as soon as their document blocks are in; the rest, up to 50, follow.
+ * letters), or else it is left out. Chinese is never left out: "手语识" is not a search for 手语.
+ * A Chinese word needs two characters: a lone character matches only where it stands alone in
+ * the text. Papers whose titles hold every token come first, then by the summed weights of the
+ * fields matched, then newest first (the index numbers its documents so). The first ten results
+ * show as soon as their document blocks are in; a "Show more" button then loads and appends
+ * twenty more at a time, up to every match.
+ *
+ * A result's snippet follows the reader's language (data-lang on <html>, set by site.js: en,
+ * zh or both): the English summary in en, the Chinese one in zh, and they are rebuilt when the
+ * reader switches.
  *
  * The page gives the index folder and the way back to the site root on #search-results
  * (data-index, data-root). Results are built with createElement and textContent only: titles
@@ -25,9 +32,9 @@
 (function () {
   "use strict";
 
-  const FORMAT = 1; // the index version this script reads
-  const MAX_RESULTS = 50;
-  const FIRST_RESULTS = 10; // shown before the documents of the other results are loaded
+  const FORMAT = 2; // the index version this script reads
+  const FIRST_RESULTS = 10; // shown at once; the documents of the others load on request
+  const MORE_RESULTS = 20; // added by each "Show more"
   const DEBOUNCE_MS = 120;
   const SNIPPET_LENGTH = 180; // UTF-16 units of summary or abstract shown around the first match
   const SNIPPET_BEFORE = 50;
@@ -42,6 +49,7 @@
   let rootBase = "";
   let stopwords = new Set();
   let titleBit = 8;
+  let folds = {};
   const digitOf = new Int8Array(128).fill(-1);
   const termShards = new Map(); // shard number → {term: postings}
   const docBlocks = new Map(); // block number → [[page, title, ...], ...]
@@ -66,6 +74,7 @@
     let folded = foldCache.get(ch);
     if (folded === undefined) {
       folded = ch.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(/ς/g, "σ");
+      if (/[^\x00-\x7f]/.test(folded)) folded = Array.from(folded, (c) => (has(folds, c) ? folds[c] : c)).join("");
       foldCache.set(ch, folded);
     }
     return folded;
@@ -113,7 +122,9 @@
   }
 
   /* Tokens of `text` with the span [start, end) of original text (UTF-16 offsets) each covers:
-   * {term, start, end, cjk, word}, where `word` is a word's folded form before stemming. */
+   * {term, start, end, cjk, word}, where `word` is a word's folded form before stemming. A
+   * character that folds to several (ß → ss, ﬁ → fi) gives each of them its own span, so a
+   * token that begins or ends inside it still covers the whole original character. */
   function scan(text) {
     if (!meta) throw new Error("DigestSearch: the index's meta.js is not loaded yet");
     const chars = [];
@@ -263,8 +274,9 @@
   /* ---- queries ---- */
 
   /* The query's tokens, each with the index terms it matches (its own, or for a half-typed last
-   * word the terms it begins, or the stem it is on the way to: "learni" → learn). A last token
-   * still being typed that matches nothing is left out while other tokens remain. */
+   * word the terms it begins, or the stem it is on the way to: "learni" → learn). A last word
+   * still being typed that matches nothing is left out while other tokens remain; a Chinese
+   * token never is (its characters are all there: "手语识" is not "手语"). */
   async function plan(query) {
     const tokens = [];
     for (const token of scan(query)) {
@@ -286,14 +298,14 @@
           (t) => t.startsWith(word) || (word.startsWith(t) && t.length >= meta.keyLength && word.length - t.length <= 2)
         );
       }
-      if (!terms.length && token === open && tokens.length > 1) continue;
+      if (!terms.length && token === open && !token.cjk && tokens.length > 1) continue;
       planned.push({ token: token, terms: terms, shard: shard });
     }
     return planned;
   }
 
   /* Documents that match every planned token: all-title matches first, then by the summed
-   * field weights (the masks), then in site order. */
+   * field weights (the masks), then by document number: newest first. */
   function rank(planned) {
     const lists = planned.map((p) => {
       if (p.terms.length === 1) return decode(p.terms[0], p.shard);
@@ -414,13 +426,46 @@
     return [before + text.slice(start, end) + (end < text.length ? "…" : ""), kept];
   }
 
-  function hasChinese(text) {
-    CHINESE_RUN.lastIndex = 0;
-    return CHINESE_RUN.test(text);
+  /* The reader's language: en, zh or both (site.js keeps it on <html data-lang>). */
+  function readerLanguage() {
+    const lang = document.documentElement.getAttribute("data-lang");
+    return lang === "en" || lang === "zh" ? lang : "both";
   }
 
-  function resultItem(doc, terms) {
-    const [page, title, titleZh, authors, arxivId, venue, category, summary, abstractHead] = doc;
+  /* The snippet of a result in the reader's language: the English summary (or else the start of
+   * the English abstract) for en, the Chinese summary (or else the English) for zh, and for both
+   * the Chinese summary or else the English; the start of the abstract, or the English summary,
+   * stands in when only it has a match. [text, lang, spans] or null. */
+  function snippetSource(doc, terms, lang) {
+    const summaryZh = [doc[7], "zh-Hans"];
+    const summaryEn = [doc[8], "en"];
+    const abstractHead = [doc[9], "en"];
+    let choices;
+    if (lang === "en") choices = [summaryEn, abstractHead];
+    else if (lang === "zh") choices = summaryZh[0] ? [summaryZh] : [summaryEn, abstractHead];
+    else choices = [summaryZh, summaryEn, abstractHead];
+    choices = choices.filter((choice) => choice[0]);
+    if (!choices.length) choices = [summaryZh, summaryEn, abstractHead].filter((choice) => choice[0]);
+    if (!choices.length) return null;
+    for (const [text, textLang] of choices) {
+      const spans = matches(text, terms);
+      if (spans.length) return [text, textLang, spans];
+    }
+    return [choices[0][0], choices[0][1], []];
+  }
+
+  function snippet(doc, terms, lang) {
+    const source = snippetSource(doc, terms, lang);
+    if (!source) return null;
+    const chinese = source[1] === "zh-Hans";
+    const p = element("p", "snippet", source[1]);
+    const [text, kept] = excerpt(source[0], source[2]);
+    appendMarked(p, text, kept, chinese);
+    return p;
+  }
+
+  function resultItem(doc, terms, lang) {
+    const [page, title, titleZh, authors, arxivId, venue, category] = doc;
     const item = element("li", "result");
     const link = element("a", "title-en", "en");
     if (PAGE.test(page)) link.href = rootBase + page;
@@ -435,24 +480,12 @@
     }
     const byline = [authors, arxivId ? "arXiv:" + arxivId : "", venue, category].filter(Boolean).join(" · ");
     if (byline) {
-      const p = element("p", "byline");
+      const p = element("p", "byline", "en"); // Latin script (Chinese names get their own spans)
       appendMarked(p, byline, matches(byline, terms), false);
       item.appendChild(p);
     }
-    // The summary, or else the start of the abstract when only it has a match.
-    let source = summary || abstractHead;
-    let spans = matches(source, terms);
-    if (!spans.length && summary && abstractHead) {
-      const inAbstract = matches(abstractHead, terms);
-      if (inAbstract.length) [source, spans] = [abstractHead, inAbstract];
-    }
-    if (source) {
-      const chinese = hasChinese(source);
-      const p = element("p", "snippet", chinese ? "zh-Hans" : "en");
-      const [text, kept] = excerpt(source, spans);
-      appendMarked(p, text, kept, chinese);
-      item.appendChild(p);
-    }
+    const p = snippet(doc, terms, lang);
+    if (p) item.appendChild(p);
     return item;
   }
 
@@ -460,7 +493,9 @@
 
   let statusElement = null;
   let listElement = null;
+  let moreElement = null; // the paragraph around the "Show more" button
   let latest = 0;
+  let current = null; // the results in the page: {found, terms, shown, busy}
 
   /* The status line in both languages, as the site's pages write them (the reader's language
    * choice hides one: .l-en, .l-zh). */
@@ -473,8 +508,30 @@
     statusElement.replaceChildren(en, document.createTextNode(" "), zh);
   }
 
-  function show(items) {
-    if (listElement) listElement.replaceChildren(...items);
+  function blockOf(doc) {
+    return Math.floor(doc / meta.blockSize);
+  }
+
+  function loadDocs(results) {
+    return Promise.all([...new Set(results.map((r) => blockOf(r.doc)))].map(loadBlock));
+  }
+
+  function items(results, terms) {
+    const lang = readerLanguage();
+    return results.map((r) => resultItem(docBlocks.get(blockOf(r.doc))[r.doc % meta.blockSize], terms, lang));
+  }
+
+  /* The "Show more" button, shown while some results are not in the list. */
+  function updateMore() {
+    if (moreElement) moreElement.hidden = !(current && current.shown < current.found.length);
+  }
+
+  /* Replace the list with `results`, the first of `state.found`, or empty it (no state). */
+  function show(results, state) {
+    current = state || null;
+    if (listElement) listElement.replaceChildren(...(state ? items(results, state.terms) : []));
+    if (current) current.shown = results.length;
+    updateMore();
   }
 
   async function search(query, ticket) {
@@ -490,17 +547,13 @@
       return show([]);
     }
     const found = planned.every((p) => p.terms.length) ? rank(planned) : [];
-    const terms = new Set(planned.flatMap((p) => p.terms));
-    const items = (results) =>
-      results.map((r) => resultItem(docBlocks.get(Math.floor(r.doc / meta.blockSize))[r.doc % meta.blockSize], terms));
-    const loadDocs = (results) =>
-      Promise.all([...new Set(results.map((r) => Math.floor(r.doc / meta.blockSize)))].map(loadBlock));
-    // The first results as soon as their documents are in, then the rest: each block is a file.
+    const state = { found: found, terms: new Set(planned.flatMap((p) => p.terms)), shown: 0, busy: false };
+    // The first results as soon as their documents are in (each block is a file); the blocks of
+    // the others load when the reader asks for more.
     const first = found.slice(0, FIRST_RESULTS);
-    const rest = found.slice(FIRST_RESULTS, MAX_RESULTS);
     await loadDocs(first);
     if (ticket !== latest) return;
-    show(items(first));
+    show(first, state);
     const n = found.length;
     if (!n) {
       const lone = planned.some((p) => p.token.cjk && p.token.term.length === 1);
@@ -508,15 +561,58 @@
         "No results for “" + query.trim() + "”." + (lone ? " Chinese words need two characters." : ""),
         "没有找到结果。" + (lone ? "中文请至少输入两个字。" : "")
       );
-    } else if (n > MAX_RESULTS) {
-      say(n + " results, the first " + MAX_RESULTS + " shown", "共 " + n + " 条结果，显示前 " + MAX_RESULTS + " 条");
     } else {
       say(n === 1 ? "1 result" : n + " results", n + " 条结果");
     }
-    if (!rest.length) return;
-    await loadDocs(rest);
-    if (ticket !== latest) return;
-    if (listElement) listElement.append(...items(rest));
+  }
+
+  /* The next MORE_RESULTS results, appended to the list; resolves once they are in the page. */
+  async function more() {
+    const state = current;
+    if (!state || state.busy || state.shown >= state.found.length) return;
+    state.busy = true;
+    try {
+      const next = state.found.slice(state.shown, state.shown + MORE_RESULTS);
+      await loadDocs(next);
+      if (state !== current) return; // another search has replaced these results
+      const added = items(next, state.terms);
+      const button = moreElement && moreElement.querySelector("button");
+      const focused = button && document.activeElement === button;
+      listElement.append(...added);
+      state.shown += next.length;
+      updateMore();
+      // The button is gone with the last results: keep the keyboard's place on the first new one.
+      if (focused && moreElement.hidden && added.length) added[0].querySelector("a").focus();
+    } catch (error) {
+      if (state === current) report(error);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  /* The snippets of the results in the list again, in the reader's language (which just changed). */
+  function relanguage() {
+    if (!current || !listElement) return;
+    const lang = readerLanguage();
+    const shown = current.found.slice(0, current.shown);
+    shown.forEach((r, i) => {
+      const item = listElement.children[i];
+      const doc = docBlocks.get(blockOf(r.doc));
+      if (!item || !doc) return;
+      const old = item.querySelector(".snippet");
+      const p = snippet(doc[r.doc % meta.blockSize], current.terms, lang);
+      if (old && p) old.replaceWith(p);
+      else if (old) old.remove();
+      else if (p) item.appendChild(p);
+    });
+  }
+
+  function report(error) {
+    if (error instanceof LoadError) {
+      say("The search index could not be loaded (" + error.file + ").", "无法加载搜索索引。");
+    } else {
+      say("Search failed: " + (error && error.message), "搜索出错。");
+    }
   }
 
   /* Search for `query` and show the results; resolves once they are in the page. */
@@ -534,11 +630,7 @@
     } catch (error) {
       if (ticket !== latest) return;
       show([]);
-      if (error instanceof LoadError) {
-        say("The search index could not be loaded (" + error.file + ").", "无法加载搜索索引。");
-      } else {
-        say("Search failed: " + (error && error.message), "搜索出错。");
-      }
+      report(error);
     }
   }
 
@@ -559,6 +651,20 @@
     rootBase = container.getAttribute("data-root") || "";
     statusElement = container.querySelector(".search-status") || container.appendChild(element("p", "search-status"));
     listElement = container.querySelector(".search-results") || container.appendChild(element("ol", "search-results"));
+    moreElement = element("p", "search-more");
+    moreElement.hidden = true;
+    const button = element("button", "button");
+    button.type = "button";
+    const en = element("span", "l-en", "en");
+    en.textContent = "Show more";
+    const zh = element("span", "l-zh", "zh-Hans");
+    zh.textContent = "显示更多";
+    button.append(en, document.createTextNode(" "), zh);
+    button.addEventListener("click", () => more());
+    moreElement.appendChild(button);
+    listElement.after(moreElement);
+    // The reader switched languages (site.js's buttons, or another tab): snippets follow.
+    new MutationObserver(relanguage).observe(document.documentElement, { attributeFilter: ["data-lang"] });
     const input = document.getElementById("search-q");
     const query = new URLSearchParams(location.search).get("q") || "";
     let timer = 0;
@@ -592,6 +698,8 @@
       meta = data;
       stopwords = new Set(data.stopwords);
       titleBit = data.fields.title;
+      folds = data.folds || {};
+      foldCache.clear();
       for (let i = 0; i < data.alphabet.length; i++) digitOf[data.alphabet.charCodeAt(i)] = i;
     },
     terms(number, data) {
@@ -602,6 +710,7 @@
     },
     ready: loadMeta,
     run: run,
+    more: more,
     tokenize(text) {
       return scan(String(text)).map((t) => t.term);
     },
