@@ -24,6 +24,9 @@ class Config:
     title_zh: str = "论文摘要"
     """The site's name in Chinese, shown beside the English one."""
     description: str = "Research papers with Chinese summaries and translated abstracts."
+    """One line about the site, for the home page and search engines."""
+    description_zh: str = "附中文总结与翻译摘要的研究论文。"
+    """The same line in Chinese, shown beside (or, in Chinese mode, instead of) the English."""
     content: Path = Path("content")
     """The folder of raw digest files."""
     output: Path = Path("public")
@@ -41,6 +44,7 @@ KEYS: dict[str, type] = {
     "title": str,
     "title_zh": str,
     "description": str,
+    "description_zh": str,
     "content": str,
     "output": str,
     "templates": str,

@@ -121,6 +121,43 @@ def test_language_choice_persists_across_pages_and_reload(context: BrowserContex
     assert again.locator(".nav .l-en").first.is_visible() and again.locator(".nav .l-zh").first.is_visible()
 
 
+# Text nodes whose language the nearest `lang` gets wrong: Chinese outside zh-*, and (where the
+# page itself is zh-Hans) English words outside en-*. Formulas and TeX are neither.
+WRONG_LANGUAGE = r"""() => {
+  const wrong = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const holder = node.parentElement;
+    if (!holder || holder.closest("script, style, math, code.tex, [hidden]")) continue;
+    if (!holder.checkVisibility()) continue;
+    const lang = (holder.closest("[lang]") || document.documentElement).lang.toLowerCase();
+    const text = node.textContent;
+    const chinese = /[\u3400-\u9fff]/.test(text), shown = text.trim().slice(0, 40);
+    if (chinese && !lang.startsWith("zh")) wrong.push(`zh in ${lang}: ${shown}`);
+    if (/[A-Za-z]{2,}/.test(text) && !chinese && !lang.startsWith("en")) wrong.push(`en in ${lang}: ${shown}`);
+  }
+  return wrong;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+def test_every_visible_text_is_in_an_element_of_its_language(browser: Browser, public: Path, lang: str) -> None:
+    context = browser.new_context()
+    try:
+        problems = []
+        for page in [*AXE_PAGES, DIGEST, FORMULA, "venues.html", "dates.html", "digests.html"]:
+            tab = open_page(context, public, page)
+            tab.evaluate(f"localStorage.setItem('digest.lang', '{lang}')")
+            tab.reload()
+            if page.startswith("search"):
+                tab.wait_for_selector(".search-results li")
+            problems += [f"{page}: {wrong}" for wrong in tab.evaluate(WRONG_LANGUAGE)]
+            tab.close()
+        assert problems == [], "\n".join(problems)
+    finally:
+        context.close()
+
+
 def test_default_language_comes_from_site_toml(browser: Browser, tmp_path: Path) -> None:
     public = build_seeds(tmp_path / "site", language="zh")
     html = (public / "index.html").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@
   var LANGS = ["en", "zh", "both"];
   var THEMES = ["auto", "light", "dark"];
   var THEME_NAMES = { auto: ["automatic", "自动"], light: ["light", "浅色"], dark: ["dark", "深色"] };
+  var THEME_ICONS = { auto: "◐", light: "☀", dark: "☾" };
 
   function load(key) {
     try { return window.localStorage.getItem(key); } catch (error) { return null; }
@@ -21,6 +22,8 @@
     if (LANGS.indexOf(lang) < 0) lang = root.getAttribute("data-default-lang") || "both";
     root.setAttribute("data-lang", lang);
     root.lang = lang === "zh" ? "zh-Hans" : "en";
+    var everything = document.querySelectorAll("option[data-all]");
+    for (var j = 0; j < everything.length; j++) labelAll(everything[j], lang);
     var buttons = document.querySelectorAll("[data-set-lang]");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].setAttribute("aria-pressed", String(buttons[i].getAttribute("data-set-lang") === lang));
@@ -36,6 +39,8 @@
       toggle.setAttribute("aria-label", "Colour theme: " + names[0] + " · 主题：" + names[1]);
       toggle.setAttribute("title", "Colour theme: " + names[0] + " · 主题：" + names[1]);
       toggle.setAttribute("data-current", theme);
+      var icon = toggle.querySelector("[data-theme-icon]");
+      if (icon) icon.textContent = THEME_ICONS[theme];
     }
   }
 
@@ -59,13 +64,19 @@
     return fragment;
   }
 
+  // A select's "no filter" choice: an option holds plain text, so it speaks the reader's language.
+  function labelAll(option, lang) {
+    option.textContent = lang === "en" ? "All" : lang === "zh" ? "全部" : "All · 全部";
+    option.lang = lang === "en" ? "en" : "zh-Hans";
+  }
+
   function setContent(element, content) {
     while (element.firstChild) element.removeChild(element.firstChild);
     element.appendChild(content);
   }
 
   function fold(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
   }
 
   // --- Language and theme controls -------------------------------------------------------
@@ -184,16 +195,20 @@
         if (value) values[value] = (values[value] || 0) + 1;
       });
       var names = Object.keys(values).sort();
-      if (names.length < 2) return;
+      var counted = names.reduce(function (sum, name) { return sum + values[name]; }, 0);
+      // Only a choice that splits the rows: two values or more, held by a tenth of them at least.
+      if (names.length < 2 || counted * 10 < rows.length) return;
       var label = document.createElement("label");
       label.className = "filter-choice";
       var text = document.createElement("span");
       text.appendChild(bilingual(dimension[1], dimension[2]));
       var select = document.createElement("select");
       select.setAttribute("data-dimension", dimension[0]);
+      select.lang = "en";  // categories, venues and kinds are names from the digests
       var any = document.createElement("option");
       any.value = "";
-      any.textContent = "*";  // every value; the words stay outside, where they can carry a language
+      any.setAttribute("data-all", "");
+      labelAll(any, root.getAttribute("data-lang"));
       select.appendChild(any);
       names.forEach(function (name) {
         var option = document.createElement("option");
@@ -234,12 +249,25 @@
         "Showing " + shown + " of " + rows.length + " on this page",
         "本页显示 " + shown + " / " + rows.length
       ));
+      if (!shown && input.value.trim()) {
+        // Nothing here: the search page looks through every paper of the site.
+        var link = document.createElement("a");
+        link.href = searchPage() + "?q=" + encodeURIComponent(input.value.trim());
+        link.appendChild(bilingual("Search all papers", "搜索全部论文"));
+        status.appendChild(document.createTextNode(" · "));
+        status.appendChild(link);
+      }
     }
     input.addEventListener("input", update);
     selects.forEach(function (select) { select.addEventListener("change", update); });
     var first = tables[0].closest(".group") || tables[0].closest(".table-scroll") || tables[0];
     first.parentNode.insertBefore(bar, first);
     update();
+  }
+
+  function searchPage() {
+    var form = document.querySelector("form.search-box");
+    return form ? form.getAttribute("action") : "search.html";
   }
 
   // --- Copy buttons ---------------------------------------------------------------------
