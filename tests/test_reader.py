@@ -6,6 +6,7 @@ console error on any page. Screenshots land in tests/artifacts/screenshots/ for 
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -298,6 +299,27 @@ def test_nothing_is_wider_than_a_phone(browser: Browser, public: Path) -> None:
                 width = tab.evaluate("document.documentElement.scrollWidth")
                 assert width <= 375, f"{page} ({lang}) scrolls sideways on a phone: {width}px"
                 tab.close()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("choice", ["system", "dark"])
+def test_print_is_dark_text_on_white_in_dark_mode(browser: Browser, public: Path, choice: str) -> None:
+    """Dark on screen (the system's or the reader's choice) still prints black on white."""
+    context = browser.new_context(color_scheme="dark")
+    try:
+        tab = open_page(context, public, PAIRWISE_PPO)
+        if choice == "dark":
+            tab.evaluate("localStorage.setItem('digest.theme', 'dark')")
+            tab.reload()
+        tab.emulate_media(media="print")
+        style = "([selector, property]) => getComputedStyle(document.querySelector(selector))[property]"
+        for selector in ("body", "section.summary", "pre.bibtex"):
+            assert tab.evaluate(style, [selector, "backgroundColor"]) in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+        for selector in ("body", ".paper-title-zh", "section.abstract p"):
+            red, green, blue = map(int, re.findall(r"\d+", tab.evaluate(style, [selector, "color"]))[:3])
+            assert max(red, green, blue) <= 0x44, f"{selector} prints in a light colour"
+        assert not tab.locator("header.masthead").is_visible()
     finally:
         context.close()
 
