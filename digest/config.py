@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.errors import DigestError, did_you_mean
 
@@ -35,6 +36,9 @@ class Config:
     """Templates here override the built-in theme by name."""
     page_size: int = 200
     """Rows per page of a collection; longer collections are split into pages."""
+    base_url: str = ""
+    """Where the site is published (`https://example.org/papers/`), ending in `/`; empty for a
+    site read from disk. Feeds, the sitemap and canonical links need it."""
     language: str = "both"
     """What pages show before a reader chooses: `en`, `zh` or `both` (see LANGUAGES)."""
 
@@ -50,6 +54,7 @@ KEYS: dict[str, type] = {
     "templates": str,
     "page_size": int,
     "language": str,
+    "base_url": str,
 }
 LANGUAGES = ("en", "zh", "both")
 """English only, Chinese only (English titles stay), or both side by side."""
@@ -95,6 +100,8 @@ def load_config(path: Path | None = None) -> Config:
     if values.get("page_size", 1) < 1:
         line = _line_of(text, "page_size")
         raise DigestError(f"{path}:{line}:1: error: 'page_size' must be at least 1\n  hint: e.g. page_size = 200")
+    if values.get("base_url"):
+        values["base_url"] = _base_url(values["base_url"], f"{path}:{_line_of(text, 'base_url')}:1")
     if values.get("language", "both") not in LANGUAGES:
         line = _line_of(text, "language")
         choices = ", ".join(f'"{name}"' for name in LANGUAGES)
@@ -102,6 +109,17 @@ def load_config(path: Path | None = None) -> Config:
             f"{path}:{line}:1: error: 'language' must be one of {choices}\n  hint: e.g. language = \"both\""
         )
     return _resolve(Config(root=path.resolve().parent, **values))
+
+
+def _base_url(value: str, where: str) -> str:
+    """An absolute http(s) URL with a host, ending in `/` so that page paths join onto it."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise DigestError(
+            f"{where}: error: 'base_url' must be an absolute http(s) address, without ?query or #fragment\n"
+            '  hint: e.g. base_url = "https://example.org/papers/"'
+        )
+    return value.strip() if value.strip().endswith("/") else value.strip() + "/"
 
 
 def _resolve(config: Config) -> Config:

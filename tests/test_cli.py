@@ -68,6 +68,29 @@ def test_unknown_config_key_names_key_line_and_valid_keys(in_site: Path) -> None
     assert not (in_site / "public").exists()
 
 
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('language = "fr"', '\'language\' must be one of "en", "zh", "both"'),
+        ('base_url = "example.org"', "'base_url' must be an absolute http(s) address"),
+        ('base_url = "javascript:alert(1)//x"', "'base_url' must be an absolute http(s) address"),
+        ('base_url = "https://x.org/?q=1"', "without ?query or #fragment"),
+    ],
+)
+def test_bad_language_or_base_url_is_located(in_site: Path, line: str, problem: str) -> None:
+    (in_site / "site.toml").write_text(f'title = "x"\n{line}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "site.toml:2:1: error: " in result.stderr and problem in result.stderr, result.stderr
+
+
+def test_base_url_gets_its_trailing_slash(in_site: Path) -> None:
+    from digest.config import load_config
+
+    (in_site / "site.toml").write_text('base_url = "https://example.org/papers"\n', encoding="utf-8")
+    assert load_config(in_site / "site.toml").base_url == "https://example.org/papers/"
+
+
 def test_refuses_to_replace_a_folder_it_did_not_make(in_site: Path) -> None:
     precious = in_site / "public" / "notes.txt"
     precious.parent.mkdir()
