@@ -17,6 +17,7 @@ from digest.census import Tally
 from digest.config import load_config
 from digest.errors import Diagnostic, DigestError, count, printable
 from digest.export import export_papers
+from digest.scaffold import init_site
 
 # Exit codes, documented in the README.
 OK = 0
@@ -177,6 +178,24 @@ def export(source: Path | None, config_path: Path | None) -> None:
     _report(loaded.diagnostics)
     click.echo(json.dumps(export_papers(loaded.site), ensure_ascii=False, indent=1))
     sys.exit(INPUT_ERRORS if count(loaded.diagnostics, "error") else OK)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Create a new site in FOLDER: site.toml, a sample digest and a templates folder.
+
+    \b
+    Example:
+      digest init my-digest && cd my-digest && digest build
+    """
+    try:
+        made = init_site(folder)
+    except DigestError as exc:
+        fail(str(exc))
+    for path in made:
+        click.echo(f"created {path}{'/' if path.is_dir() else ''}")
+    click.echo(f"next: cd {folder} && digest build, then open public/index.html")
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:

@@ -1,4 +1,5 @@
-"""The built wheel carries the theme: `pip install .` then `digest build` in a bare site folder."""
+"""The built wheel carries the theme and the sample: `pip install .`, then `digest build` in a bare
+site folder and `digest init` for a new one, with no access to this checkout."""
 
 from __future__ import annotations
 
@@ -45,3 +46,28 @@ def test_wheel_ships_templates_and_builds_a_bare_site(tmp_path: Path) -> None:
     assert str(env_dir) in located.stdout, "templates come from the installed package"
     audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout
+
+    # `digest init` with the installed package: a site that builds, whose templates folder
+    # overrides the built-in theme by name.
+    made = subprocess.run([digest, "init", "new-site"], cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    new_site = tmp_path / "new-site"
+    assert (new_site / "site.toml").is_file() and (new_site / "templates").is_dir()
+    assert not any((new_site / "templates").iterdir()), "an empty folder, for the site's own templates"
+    run = subprocess.run([digest, "build"], cwd=new_site, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "built 2 papers from 1 file" in run.stdout
+    assert (new_site / "public" / "papers" / "2310.00212.html").is_file()
+    (new_site / "templates" / "home.html").write_text(
+        '{% extends "base.html" %}{% block title %}Home{% endblock %}'
+        "{% block main %}<p>Our own home page</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    run = subprocess.run([digest, "build"], cwd=new_site, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    home = (new_site / "public" / "index.html").read_text(encoding="utf-8")
+    assert "<p>Our own home page</p>" in home and "Latest digests" not in home
+    paper = (new_site / "public" / "papers" / "2310.00212.html").read_text(encoding="utf-8")
+    assert "Pairwise Proximal Policy Optimization" in paper, "the other pages keep the built-in theme"
+    again = subprocess.run([digest, "init", "new-site"], cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 2 and "not an empty folder" in again.stderr
