@@ -14,9 +14,11 @@ from digest import __version__
 from digest.build import build as build_site_folder
 from digest.build import load
 from digest.census import Tally
-from digest.config import load_config
+from digest.config import CONFIG_FILE, load_config
+from digest.discover import skipped
 from digest.errors import Diagnostic, DigestError, count, printable
 from digest.export import export_papers
+from digest.importer import import_feeds
 from digest.scaffold import init_site
 
 # Exit codes, documented in the README.
@@ -83,6 +85,11 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
         sys.exit(INTERRUPTED)
     loaded = result.loaded
     _report(loaded.diagnostics)
+    if missing := skipped(config):
+        click.echo(
+            f"note: no base_url in {CONFIG_FILE}, so no {', '.join(missing)}; the site works without them",
+            err=True,
+        )
     click.echo(
         f"built {_count(len(loaded.site.papers), 'paper')} from {_count(loaded.files, 'file')}: "
         f"{_count(result.pages, 'page')} written to {_shown(result.output)} in {result.seconds:.2f} s; "
@@ -196,6 +203,44 @@ def init(folder: Path) -> None:
     for path in made:
         click.echo(f"created {path}{'/' if path.is_dir() else ''}")
     click.echo(f"next: cd {folder} && digest build, then open public/index.html")
+
+
+@main.command(name="import")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="site.toml to use.")
+def import_(sources: tuple[str, ...], config_path: Path | None) -> None:
+    """Add the papers of arXiv listing feeds (files or http(s) URLs) to the content folder.
+
+    Reads RSS 2.0 (rss.arxiv.org), the old RSS 1.0 and the arXiv API's Atom, and writes daily
+    digests to content/arxiv/DATE/CHANNEL.md with the Chinese fields left for translation.
+    Importing a feed again changes nothing; into an existing file, only new papers are added.
+
+    \b
+    Example:
+      digest import https://rss.arxiv.org/rss/cs.CL
+      digest import saved-feed.xml
+    """
+    try:
+        config = load_config(config_path)
+        report = import_feeds(sources, config.content)
+    except DigestError as exc:
+        fail(str(exc))
+    _report(report.problems)
+    for path in report.written:
+        click.echo(f"wrote {_relative(path)}")
+    click.echo(
+        f"imported {_count(report.added, 'new paper')}, updated {report.updated}, "
+        f"skipped {report.skipped} already there; {_count(len(report.written), 'file')} written, "
+        f"{len(report.unchanged)} unchanged"
+    )
+    sys.exit(OK if report.ok else INPUT_ERRORS)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from digest import __version__, search, urls
+from digest import __version__, discover, feeds, search, urls
 from digest.bibtex import bibtex
 from digest.config import Config
 from digest.errors import DigestError
@@ -66,6 +66,7 @@ def environment(config: Config) -> jinja2.Environment:
         arxiv_abs=urls.arxiv_abs,
         arxiv_pdf=urls.arxiv_pdf,
         links=urls,
+        json_ld=lambda paper, page: discover.json_ld(paper, page, config),
     )
     return env
 
@@ -98,15 +99,29 @@ class Appearance:
 
 
 def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
+    """Every page, then the search index, the sitemap (with a `base_url`) and the assets."""
+    written: list[str] = []
+    for path, data in _pages(site, config):
+        written.append(path)
+        yield path, data
+    yield from search.search_files(site)
+    yield from discover.sitemap_files(written, config)
+    yield from feeds.feed_files(site, config)
+    yield from _assets(config)
+
+
+def _pages(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     env = environment(config)
     env.globals["category_pages"] = {c.key: c.page for c in site.categories}
     env.globals["venue_pages"] = {c.key: c.page for c in site.venues}
     digests = {d.source: d for d in site.digests}
 
-    def page(template: str, path: str, **context: Any) -> tuple[str, bytes]:
+    def page(template: str, path: str, feed: tuple[str, str] = ("all", ""), **context: Any) -> tuple[str, bytes]:
+        """`feed` is the (kind, key) of the Atom feed the page follows; feeds need a `base_url`."""
+        feed_link = feeds.feed_path(*feed) if config.base_url else ""
         try:
             html = env.get_template(template).render(
-                page=path, root=urls.root_of(path), section=urls.section_of(path), **context
+                page=path, root=urls.root_of(path), section=urls.section_of(path), feed=feed_link, **context
             )
         except Exception as exc:  # a site's own template override can fail in any way
             raise _template_failure(template, path, exc) from exc
@@ -118,7 +133,8 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
         yield page("paper.html", paper.page, paper=paper, appearances=appearances)
     for digest in site.digests:
         rows = [(record, site.paper_of[(record.source, record.line)]) for record in digest.records]
-        yield page("digest.html", site.digest_pages[digest.source], digest=digest, rows=rows)
+        feed = ("channel", digest.channel) if digest.format == "arxiv" and digest.channel else ("all", "")
+        yield page("digest.html", site.digest_pages[digest.source], feed, digest=digest, rows=rows)
     for collection in (site.all_papers, *site.venues, *site.categories, *site.dates):
         sources = [(digests[source], site.digest_pages[source]) for source in collection.sources]
         yield from _collection_pages(page, collection, sources, config.page_size)
@@ -127,8 +143,6 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     yield page("listing.html", urls.DATES, kind="date", collections=site.dates, site_view=site)
     yield page("digests.html", urls.DIGESTS, digests=site.digests, site_view=site)
     yield page("search.html", urls.SEARCH)
-    yield from search.search_files(site)
-    yield from _assets(config)
 
 
 RenderPage = Callable[..., tuple[str, bytes]]
@@ -139,11 +153,12 @@ def _collection_pages(
     page: RenderPage, collection: Collection, sources: list[tuple[DigestFile, str]], page_size: int
 ) -> Iterator[tuple[str, bytes]]:
     counts = _kind_counts(collection)
+    feed = (collection.kind, collection.key) if collection.kind in ("venue", "category") else ("all", "")
     for number, path in enumerate(collection.pages, start=1):
         members = collection.papers[(number - 1) * page_size : number * page_size]
         groups = _kind_groups(collection, members) if collection.kind == "venue" else []
         yield page(
-            "collection.html", path, collection=collection, papers=members, groups=groups,
+            "collection.html", path, feed, collection=collection, papers=members, groups=groups,
             number=number, kind_counts=counts, sources=sources,
         )  # fmt: skip
 

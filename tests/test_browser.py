@@ -60,7 +60,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildR
     """The repository's site (its seeds) plus every hostile fixture, built."""
     site = tmp_path_factory.mktemp("hostile") / "site"
     site.mkdir()
-    shutil.copy(REPO / "site.toml", site / "site.toml")
+    settings = (REPO / "site.toml").read_text(encoding="utf-8")
+    (site / "site.toml").write_text(f'{settings}\nbase_url = "https://example.org/"\n', encoding="utf-8")
     shutil.copytree(REPO / "content", site / "content")
     for name, place in PLACES.items():
         target = site / "content" / place
@@ -114,12 +115,18 @@ INSPECT = r"""() => {
       if (!MATHML.has(el.localName)) injected.push(show(el));
     }
   }
+  const jsonLd = [];
   for (const s of document.scripts) {
-    if (!s.src) injected.push(show(s));  // the theme has no inline script
+    if (s.type === "application/ld+json") {  // data, never run; it must stay one valid JSON text
+      try { JSON.parse(s.textContent); jsonLd.push(true); } catch { jsonLd.push(false); }
+    } else if (!s.src) {
+      injected.push(show(s));  // the theme has no inline script
+    }
   }
   return {
     pwned: typeof window.__pwned !== "undefined",
     handlers, badUrls, noRel, injected, external,
+    jsonLd,
     formulas: document.querySelectorAll("math").length,
     tex: document.querySelectorAll("code.tex").length,
     title: document.title,
@@ -193,6 +200,11 @@ def test_no_dialog_opened_and_no_script_from_content_ran(visits: dict[str, Visit
     assert dialogs == []
     assert [v.page for v in visits.values() if v.found["pwned"]] == []
     assert problems(visits, "injected") == [], "markup from content reached the DOM"
+
+
+def test_json_ld_from_hostile_papers_stays_data(visits: dict[str, Visit]) -> None:
+    found = [ok for v in visits.values() for ok in v.found["jsonLd"]]
+    assert len(found) >= 200 and all(found), "every paper page has one JSON-LD block, and it parses"
 
 
 def test_no_element_carries_an_event_handler(visits: dict[str, Visit]) -> None:

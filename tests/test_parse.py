@@ -160,6 +160,8 @@ def test_unknown_front_matter_key_names_key_line_and_valid_keys() -> None:
         ("z" * 985 + " complete.", False),
         ("A short abstract.", False),
         ("A short abstract that stops", False),
+        ("w" * 1011, False),  # longer than upstream ever wrote: a whole abstract (an imported feed)
+        ("w" * 1010, True),
     ],
 )
 def test_truncation(text: str, truncated: bool) -> None:

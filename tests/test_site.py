@@ -120,7 +120,7 @@ def test_every_link_is_relative_and_names_a_file(built: tuple[Path, object]) -> 
         for url in re.findall(r'(?:href|src)="([^"]*)"', page.read_text(encoding="utf-8")):
             if url.startswith(("https://", "http://")):
                 continue
-            names_file = re.search(r"\.(html|css|js)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
+            names_file = re.search(r"\.(html|css|js|atom)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
             assert not url.startswith("/") and names_file, (page, url)
 
 

@@ -76,8 +76,11 @@ def looks_truncated(raw_abstract: str) -> bool:
 
     Measured on the raw field (with any announce prefix, which counted toward the limit):
     a field of the full limit, or one within a few characters of it that stops mid-sentence.
+    A field clearly longer than the limit was never cut.
     """
     text = raw_abstract.rstrip("\n")
+    if len(text) > TRUNCATION_LIMIT + _TRUNCATION_SLACK:
+        return False  # longer than upstream ever wrote: whole (an imported feed, a hand-edited file)
     if len(text) >= TRUNCATION_LIMIT:
         return True
     near_limit = len(text) >= TRUNCATION_LIMIT - _TRUNCATION_SLACK

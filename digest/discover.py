@@ -1,0 +1,86 @@
+"""What lets search engines and link previews find the site, when it has a `base_url`:
+`sitemap.xml` (an index of several files past 50,000 pages), `robots.txt`, and the JSON-LD
+`ScholarlyArticle` of a paper page. Canonical and OpenGraph links are in base.html.
+
+A site read from disk has no address: then none of these is made, and `skipped` names them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from xml.sax.saxutils import escape
+
+from markupsafe import Markup
+
+from digest.config import Config
+from digest.model import Paper
+from digest.richtext import plain
+from digest.urls import arxiv_abs
+
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+MAX_SITEMAP_URLS = 50_000
+"""The sitemap protocol's limit for one file (sitemaps.org)."""
+
+SKIPPED = ("feeds", SITEMAP, ROBOTS, "canonical and OpenGraph links", "JSON-LD")
+"""What a site without `base_url` goes without."""
+
+
+def skipped(config: Config) -> tuple[str, ...]:
+    """What this build leaves out for want of a `base_url` (nothing when it has one)."""
+    return () if config.base_url else SKIPPED
+
+
+def sitemap_files(pages: Iterable[str], config: Config) -> Iterator[tuple[str, bytes]]:
+    """`sitemap.xml` listing `pages` (output paths of HTML pages), and `robots.txt` pointing to it."""
+    if not config.base_url:
+        return
+    urls = sorted(config.base_url + page for page in pages)
+    chunks = [urls[i : i + MAX_SITEMAP_URLS] for i in range(0, len(urls), MAX_SITEMAP_URLS)] or [[]]
+    if len(chunks) == 1:
+        yield SITEMAP, _urlset(chunks[0])
+    else:
+        names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
+        for name, chunk in zip(names, chunks, strict=True):
+            yield name, _urlset(chunk)
+        entries = "".join(f"<sitemap><loc>{escape(config.base_url + name)}</loc></sitemap>\n" for name in names)
+        yield (
+            SITEMAP,
+            _xml(f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</sitemapindex>'),
+        )
+    yield ROBOTS, f"User-agent: *\nAllow: /\nSitemap: {config.base_url}{SITEMAP}\n".encode()
+
+
+def _urlset(urls: list[str]) -> bytes:
+    entries = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    return _xml(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>')
+
+
+def _xml(body: str) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
+
+
+def json_ld(paper: Paper, page: str, config: Config) -> Markup:
+    """The paper as a schema.org `ScholarlyArticle`, safe inside `<script type="application/ld+json">`."""
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "url": config.base_url + page,
+        "headline": plain(paper.title) or paper.id,
+        "inLanguage": ["en", "zh-Hans"] if paper.title_zh or paper.abstract_zh else "en",
+    }
+    if paper.title_zh:
+        data["alternativeHeadline"] = plain(paper.title_zh)
+    if paper.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
+    if paper.abstract_en or paper.abstract_zh:
+        data["abstract"] = plain(paper.abstract_en or paper.abstract_zh)
+    if paper.arxiv_id:
+        data["identifier"] = f"arXiv:{paper.arxiv_id}"
+        data["sameAs"] = arxiv_abs(paper.arxiv_id)
+    if paper.venue:
+        data["isPartOf"] = {"@type": "Event", "name": paper.venue_label}
+    text = json.dumps(data, ensure_ascii=True, sort_keys=True)
+    # Nothing in the text may end the script element or open a comment in it.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
