@@ -13,6 +13,7 @@ from digest.config import Config
 from digest.errors import Diagnostic, DigestError
 from digest.model import DigestFile
 from digest.parse import parse_file
+from digest.progress import Progress, quiet
 from digest.render import render_site
 from digest.site import Site, build_site
 from digest.write import write_site
@@ -40,7 +41,7 @@ class BuildResult:
     seconds: float
 
 
-def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()) -> Loaded:
+def load(config: Config, content: Path | None = None, paths: Sequence[Path] = (), progress: Progress = quiet) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
     digest file under the content folder."""
     content = content or config.content
@@ -62,7 +63,7 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
         )
         where = _display(content, config.root, content)
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
-    for file in files:
+    for file in progress(files, len(files), "read", "files"):
         digest, found, counted = _read(file, config.root, content)
         diagnostics.extend(found)
         tally.add(counted)
@@ -107,14 +108,24 @@ def _read(file: Path, root: Path, content: Path) -> tuple[DigestFile | None, lis
     return digest, diagnostics, account(readable, data.decode("utf-8", "replace"), digest, found)
 
 
-def build(config: Config, content: Path | None = None, output: Path | None = None) -> BuildResult:
+def build(
+    config: Config, content: Path | None = None, output: Path | None = None, progress: Progress = quiet
+) -> BuildResult:
     """Build the whole site into the output folder."""
     started = time.perf_counter()
-    loaded = load(config, content)
+    loaded = load(config, content, progress=progress)
     output = output or config.output
     protected = [config.root, content or config.content, config.templates, Path.cwd()]
-    pages = write_site(output, render_site(loaded.site, config), protected)
+    files = progress(render_site(loaded.site, config), page_count(loaded.site), "write", "pages")
+    pages = write_site(output, files, protected)
     return BuildResult(loaded, pages, output, time.perf_counter() - started)
+
+
+def page_count(site: Site) -> int:
+    """The HTML pages a site has (the index, feeds and assets come on top): the write stage's size."""
+    collections = (site.all_papers, *site.venues, *site.categories, *site.dates)
+    fixed = 6  # home, the lists of venues, categories, dates and digests, search
+    return len(site.papers) + len(site.digests) + sum(len(c.pages) for c in collections) + fixed
 
 
 def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:

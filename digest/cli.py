@@ -19,6 +19,7 @@ from digest.discover import skipped
 from digest.errors import Diagnostic, DigestError, count, printable
 from digest.export import export_papers
 from digest.importer import import_feeds
+from digest.progress import for_terminal
 from digest.scaffold import init_site
 
 # Exit codes, documented in the README.
@@ -77,7 +78,7 @@ def build(source: Path | None, output: Path | None, config_path: Path | None) ->
     """
     try:
         config = load_config(config_path)
-        result = build_site_folder(config, source, output)
+        result = build_site_folder(config, source, output, progress=for_terminal())
     except DigestError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
