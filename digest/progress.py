@@ -46,7 +46,8 @@ def lines(stream: TextIO | None = None) -> Progress:
 
     def track(items: Iterable[Item], total: int, stage: str, unit: str = "") -> Iterator[Item]:
         out = stream or sys.stderr
-        click.echo(f"{stage}: {total} {unit}".rstrip(), file=out)
+        units = unit[:-1] if total == 1 and unit.endswith("s") else unit  # "1 file", "2 files"
+        click.echo(f"{stage}: {total} {units}".rstrip(), file=out)
         started = time.perf_counter()
         yield from items
         click.echo(f"{stage}: done in {time.perf_counter() - started:.2f} s", file=out)
