@@ -21,6 +21,7 @@ from digest.export import export_papers
 from digest.importer import import_feeds
 from digest.progress import for_terminal
 from digest.scaffold import init_site
+from digest.serve import serve
 
 # Exit codes, documented in the README.
 OK = 0
@@ -242,6 +243,30 @@ def _relative(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@main.command(name="serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="site.toml to use.")
+def serve_(port: int, open_browser: bool, config_path: Path | None) -> None:
+    """Build the site, serve it on 127.0.0.1, and rebuild and reload the open page whenever
+    content, templates or site.toml change. Stop with Ctrl-C.
+
+    \b
+    Example:
+      digest serve --port 8000
+    """
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url} (Ctrl-C to stop)", err=True)
+
+    try:
+        serve(config_path, port, open_browser=open_browser, ready=ready)
+    except DigestError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:

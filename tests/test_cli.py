@@ -18,7 +18,17 @@ def in_site(seed_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return seed_site
 
 
-@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["export", "--help"], ["init", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["build", "--help"],
+        ["export", "--help"],
+        ["init", "--help"],
+        ["serve", "--help"],
+        ["import", "--help"],
+    ],
+)
 def test_help_has_an_example(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
