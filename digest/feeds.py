@@ -65,7 +65,7 @@ def feed_files(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
     """Every feed as (output path, bytes): the site's, then one per venue, channel and category.
 
     Nothing when `config.base_url` is empty. Two keys whose slugs fold to one path (`cs.CL`,
-    `CS.CL`) share it: the first key in sorted order gets the feed.
+    `CS.CL`) share it: the first such key the site lists gets the feed.
     """
     if not config.base_url:
         return

@@ -33,9 +33,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.utils
+import io
 import os
 import re
 import tempfile
+import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +58,7 @@ MAX_FEED_BYTES = 20 * 1024 * 1024
 """Feeds larger than this are refused (arXiv's biggest daily listings are a few MB)."""
 DEFAULT_CHANNEL = "arxiv"
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # matched in full: no newline, no long names
 _GUID = re.compile(r"^oai:arXiv\.org:(?P<id>\S+)$", re.IGNORECASE)
 _PREFIX = re.compile(
     r"^\s*arXiv:\s*(?P<id>\S+)\s+Announce\s+Type\s*:\s*(?P<type>[A-Za-z-]+)\s+Abstract\s*:\s*", re.IGNORECASE
@@ -107,6 +109,8 @@ class FeedPaper:
     abstract: str
     category: str
     """Primary category, when the feed says."""
+    date: str = ""
+    """The entry's own date (YYYY-MM-DD), when it states one (the API's Atom does)."""
 
     @property
     def url(self) -> str:
@@ -160,10 +164,24 @@ def _read(source: str, report: ImportReport) -> bytes | None:
     return data
 
 
+class _HttpOnly(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed only to http(s): a feed URL must not lead to ftp:// or file://."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        if not newurl.lower().startswith(("http://", "https://")):
+            raise urllib.error.URLError(f"redirected to a non-http(s) address: {newurl[:80]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnly)
+
+
 def _fetch(url: str, report: ImportReport) -> bytes | None:
     request = urllib.request.Request(url, headers={"User-Agent": "digest-import (+https://arxiv.org/help/rss)"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+        with _OPENER.open(request, timeout=FETCH_TIMEOUT) as response:
             data: bytes = response.read(MAX_FEED_BYTES + 1)
     except (OSError, ValueError) as exc:
         _error(report, url, f"cannot fetch the feed: {exc}", "check the URL and the network, or import a saved file")
@@ -177,7 +195,8 @@ def _fetch(url: str, report: ImportReport) -> bytes | None:
 def read_feed(source: str, data: bytes, report: ImportReport) -> Feed | None:
     """The papers of one feed, or None (and an error on `report`) when it is not an arXiv feed."""
     # Sanitising would delete text such as `<script>` from abstracts; nothing here is HTML output.
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    # A stream, never bytes: feedparser opens bytes that look like a file name or a URL.
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     version = str(parsed.get("version") or "")
     if not version or not (version.startswith(("rss", "atom"))):
         reason = parsed.get("bozo_exception")
@@ -202,7 +221,7 @@ def read_feed(source: str, data: bytes, report: ImportReport) -> Feed | None:
         return None
     entries: list[Mapping[str, Any]] = list(parsed.get("entries", []))
     channel = _channel(meta, entries, dialect)
-    if not _SAFE_NAME.match(channel):
+    if not _SAFE_NAME.fullmatch(channel):
         _error(
             report,
             source,
@@ -219,14 +238,19 @@ def read_feed(source: str, data: bytes, report: ImportReport) -> Feed | None:
             report.problems.append(
                 Diagnostic(
                     source, 0, 1, "warning",
-                    f"entry {number} ('{title}') has no arXiv ID in its id, guid or description; skipped",
-                    "arXiv entries carry 'oai:arXiv.org:ID' guids or 'http://arxiv.org/abs/ID' ids",
+                    f"entry {number} ('{title}') has no arXiv ID in its id, guid or description, or no title; skipped",
+                    "arXiv entries carry a title and an 'oai:arXiv.org:ID' guid or 'http://arxiv.org/abs/ID' id",
                 )
             )  # fmt: skip
             continue
         known = papers.get(paper.arxiv_id)
         if known is None or (paper.version or 0) > (known.version or 0):
             papers[paper.arxiv_id] = paper
+    if not papers:
+        _error(report, source, "the feed lists no arXiv papers; nothing written", "import an arXiv listing feed")
+        return None
+    if dialect == "atom":  # the API stamps its feed with the day of the query: date by the papers
+        date = max((p.date for p in papers.values() if p.date), default=date)
     return Feed(source, date, channel, tuple(papers.values()))
 
 
@@ -297,8 +321,8 @@ def _paper(entry: Mapping[str, Any], dialect: str, channel: str) -> FeedPaper | 
     found = _entry_id(entry)
     if found is None and prefix:
         found = split_arxiv_id(prefix["id"])
-    if found is None:
-        return None
+    if found is None or not title:
+        return None  # reported as skipped: a block without a title cannot be published
     arxiv_id, version = found
     category = ""
     announce = ""
@@ -325,7 +349,12 @@ def _paper(entry: Mapping[str, Any], dialect: str, channel: str) -> FeedPaper | 
         category = tags[0] if tags else ""
     if announce not in _NEW_TYPES:
         announce = "new"
-    return FeedPaper(arxiv_id, version, announce, title, abstract, category)
+    stated = None
+    if dialect == "atom":  # `in` first: feedparser's get maps a missing `updated` to `published`, with a warning
+        keys = [key for key in ("updated", "published") if key in entry]  # not .get(), for the reason above
+        stamps = [str(entry[key]) for key in keys if entry[key]]
+        stated = _parse_date(stamps[0]) if stamps else None
+    return FeedPaper(arxiv_id, version, announce, title, abstract, category, stated.isoformat() if stated else "")
 
 
 def _entry_id(entry: Mapping[str, Any]) -> tuple[str, int | None] | None:
@@ -512,8 +541,7 @@ def _needs_tail(record: Record) -> bool:
 def _tail(record: Record) -> str:
     version = f"v{record.version}" if record.version is not None else ""
     mark = f" {record.announce}" if record.announce in _OLD_MARKS else ""
-    category = record.category or "arxiv"
-    return f". (arXiv:{record.arxiv_id}{version} [{category}]{mark})"
+    return f". (arXiv:{record.arxiv_id}{version} [{record.category}]{mark})"
 
 
 def _title_line(record: Record) -> str:

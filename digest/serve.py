@@ -172,7 +172,7 @@ class _Preview:
         self._catch_up: set[str] = set()
         self._started = {kind: threading.Event() for kind in ("trees", "tops")}
         self._trees_key = self._trees_identity()
-        self._ignored = watchfiles.DefaultFilter()
+        self._wanted = watchfiles.DefaultFilter()  # True for files worth a rebuild (not editor droppings)
         self._complaint = ""
 
     # --- threads -----------------------------------------------------------------------------
@@ -268,7 +268,7 @@ class _Preview:
     def _in_tree(self, change: watchfiles.Change, path: str) -> bool:
         """A change in content/ or templates/ that matters: not an editor's swap file, nor the
         output folder when it lives inside one of them."""
-        if not self._ignored(change, path):
+        if not self._wanted(change, path):
             return False
         for output in {self.output, os.path.abspath(self.config.output)}:
             name = os.path.basename(output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from digest import importer
 from digest.build import load
 from digest.config import load_config
 from digest.importer import import_feeds
@@ -50,7 +52,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int, str, str]]]] = {
         ],
     ),
     "atom": (
-        "arxiv/2023-10-03/cs.LG.md",
+        "arxiv/2023-10-02/cs.LG.md",  # the API dates by its papers, not by the query
         [
             ("2310.00212", 1, "new", "Pairwise Policy Optimisation from Relative Feedback"),
             ("2309.17400", 2, "replace", "Sparse Updates with a Loss of $x^2$ Order"),
@@ -267,7 +269,7 @@ def test_ids_come_from_the_entry_never_from_the_title(tmp_path: Path) -> None:
     content = make_site(tmp_path)
     import_feeds([str(RSS1), str(ATOM)], content)
     cl = {r.arxiv_id: r for r in records_of(content, "arxiv/2023-10-03/cs.CL.md")}
-    lg = {r.arxiv_id: r for r in records_of(content, "arxiv/2023-10-03/cs.LG.md")}
+    lg = {r.arxiv_id: r for r in records_of(content, "arxiv/2023-10-02/cs.LG.md")}
     assert cl["2310.00180"].title.startswith("Why Titles Cite (arXiv:9999.99999v9")
     assert lg["2310.00100"].title.startswith("Why Titles Cite (arXiv:9999.99999v9")
     assert all(MISLEADING not in key for key in [*cl, *lg])
@@ -321,7 +323,7 @@ def test_a_url_is_fetched_with_a_timeout(tmp_path: Path, monkeypatch: pytest.Mon
         calls.append((request.full_url, timeout))
         return io.BytesIO(RSS2.read_bytes())
 
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(importer._OPENER, "open", fake_urlopen)
     report = import_feeds(["https://rss.arxiv.org/rss/cs.CL"], content)
     assert calls and calls[0][0] == "https://rss.arxiv.org/rss/cs.CL" and calls[0][1] > 0
     assert report.written == [content / "arxiv/2024-02-15/cs.CL.md"]
@@ -357,3 +359,53 @@ def test_pages_say_the_translation_is_pending(tmp_path: Path) -> None:
         assert "本文的中文翻译尚待补充。" in page.read_text(encoding="utf-8"), page.name
     (digest,) = (public / "digests").rglob("*.html")
     assert digest.read_text(encoding="utf-8").count(">待翻译<") == len(papers)
+
+
+def test_feed_bytes_that_look_like_a_file_name_are_not_opened(tmp_path: Path) -> None:
+    """feedparser opens a path it is given as bytes; the importer hands it a stream instead."""
+    evil = tmp_path / "evil.xml"
+    evil.write_bytes(str(FIXTURES["rss2"]).encode())
+    content = make_site(tmp_path)
+    report = import_feeds([str(evil)], content)
+    assert not report.ok and report.written == []
+    assert "not an RSS or Atom feed" in report.problems[0].message
+
+
+@pytest.mark.parametrize("term", ["evil&#10;", "a" * 300, "..", "cs/../../x"])
+def test_a_hostile_channel_is_refused(tmp_path: Path, term: str) -> None:
+    feed = ATOM.read_text(encoding="utf-8")
+    feed = re.sub(r'(<arxiv:primary_category[^>]*term=")[^"]*"', rf'\g<1>{term}"', feed)
+    feed = re.sub(r'(<category term=")[^"]*"', rf'\g<1>{term}"', feed)
+    source = tmp_path / "hostile.xml"
+    source.write_text(feed, encoding="utf-8")
+    content = make_site(tmp_path)
+    report = import_feeds([str(source)], content)
+    written = [p for p in content.rglob("*") if p.is_file()]
+    assert all(p.name.endswith(".md") and "\n" not in p.name and len(p.name) < 80 for p in written)
+    assert all(p.resolve().is_relative_to(content.resolve()) for p in written)
+    assert report.ok or "not a safe file name" in report.problems[0].message
+
+
+def test_a_feed_with_no_arxiv_papers_writes_nothing(tmp_path: Path) -> None:
+    blog = tmp_path / "blog.xml"
+    blog.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>A blog</title>'
+        "<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate><item><title>Hello</title>"
+        "<guid>https://blog.example/1</guid></item><item><guid>oai:arXiv.org:2401.00001v1</guid>"
+        "<title></title></item></channel></rss>",
+        encoding="utf-8",
+    )
+    content = make_site(tmp_path)
+    report = import_feeds([str(blog)], content)
+    assert report.written == [] and not any(content.rglob("*.md"))
+    assert "lists no arXiv papers" in report.problems[-1].message
+    assert "or no title" in report.problems[1].message, "the entry without a title was reported"
+
+
+def test_redirects_lead_only_to_http() -> None:
+    request = urllib.request.Request("https://rss.arxiv.org/rss/cs.CL")
+    handler = importer._HttpOnly()
+    with pytest.raises(urllib.error.URLError, match="non-http"):
+        handler.redirect_request(request, None, 302, "Found", {}, "file:///etc/passwd")
+    followed = handler.redirect_request(request, None, 302, "Found", {}, "https://arxiv.org/rss/cs.CL")
+    assert followed is not None and followed.full_url == "https://arxiv.org/rss/cs.CL"

@@ -127,7 +127,8 @@ def test_a_changed_content_file_is_rebuilt_and_served(running: Running) -> None:
     assert text.count(OLD_TITLE) >= 2  # the table row and the block's title line
     file.write_text(text.replace(OLD_TITLE, NEW_TITLE), encoding="utf-8")
     running.until(lambda: NEW_TITLE in running.page(PAPER), "the new title served")
-    assert running.build() != "1"
+    # The new site is served as soon as it is swapped in; the counter moves right after.
+    running.until(lambda: running.build() != "1", "the build counter moved, so open pages reload")
     assert OLD_TITLE not in running.page(PAPER)
 
 
@@ -153,6 +154,7 @@ def test_site_toml_changes_rebuild_and_a_broken_one_keeps_the_site(
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('title = "Paper digest"', 'title = "Preview digest"'), encoding="utf-8")
     running.until(lambda: "Preview digest" in running.page("index.html"), "the new site title served")
+    running.until(lambda: running.build() != "1", "the build counter moved")
     build = running.build()
     config.write_text(text + "\nnot a setting = \n", encoding="utf-8")  # a broken site.toml
     running.until(lambda: "site.toml" in capsys.readouterr().err, "the error printed")
