@@ -50,7 +50,7 @@ import feedparser  # type: ignore[import-untyped]
 from digest.errors import Diagnostic
 from digest.model import Record
 from digest.parse import parse_file
-from digest.parse.text import arxiv_id_from_url, clean, split_arxiv_id
+from digest.parse.text import TRUNCATION_LIMIT, arxiv_id_from_url, clean, looks_truncated, split_arxiv_id
 
 FETCH_TIMEOUT = 30.0
 """Seconds to wait for a feed URL."""
@@ -507,7 +507,7 @@ def render_digest(records: Sequence[Record]) -> str:
             _field(record.summary_zh),
             _field(record.summary_en),
             _field(record.abstract_zh),
-            _field(_raw_abstract(record)),
+            _abstract_field(record),
         ]
         body = "\n\n".join(f"    {text}" for text in fields)
         blocks.append(f"[^{number}]: {_one_line(record.title_zh)}\n\n{body}\n    \n")
@@ -562,6 +562,17 @@ def _raw_abstract(record: Record) -> str:
         return record.abstract_en
     version = f"v{record.version}" if record.version is not None else ""
     return f"arXiv:{record.arxiv_id}{version} Announce Type: {record.announce} Abstract: {record.abstract_en}"
+
+
+def _abstract_field(record: Record) -> str:
+    """The English abstract's line. A whole abstract about as long as upstream's cut would read
+    as cut: its prefix, which the parser drops with its spaces, takes a few more spaces until
+    the field is clearly longer than any cut one."""
+    line = _field(_raw_abstract(record))
+    if record.announce in _NEW_TYPES:
+        while looks_truncated(line) and len(line) <= 2 * TRUNCATION_LIMIT:
+            line = line.replace(" Abstract: ", " Abstract:  ", 1)
+    return line
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

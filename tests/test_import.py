@@ -409,3 +409,19 @@ def test_redirects_lead_only_to_http() -> None:
         handler.redirect_request(request, None, 302, "Found", {}, "file:///etc/passwd")
     followed = handler.redirect_request(request, None, 302, "Found", {}, "https://arxiv.org/rss/cs.CL")
     assert followed is not None and followed.full_url == "https://arxiv.org/rss/cs.CL"
+
+
+@pytest.mark.parametrize("length", [900, 940, 955, 960, 990, 1000, 1010, 1200])
+def test_a_whole_abstract_near_upstreams_cut_is_not_marked_cut(tmp_path: Path, length: int) -> None:
+    """Upstream cut abstracts at 1,000 characters (with the prefix); an imported one of about
+    that length is whole all the same, and must read back whole and unchanged."""
+    words = ("lorem ipsum dolor sit amet consectetur " * 60)[: length - 1].rstrip() + "x"
+    feed = RSS2.read_text(encoding="utf-8")
+    first = re.compile(r"Abstract: (.*?)</description>", re.S).search(feed, feed.index("<item"))
+    assert first
+    source = tmp_path / "feed.xml"
+    source.write_text(feed[: first.start(1)] + words + feed[first.end(1) :], encoding="utf-8")
+    content = make_site(tmp_path)
+    import_feeds([str(source)], content)
+    (record,) = [r for r in records_of(content, EXPECTED["rss2"][0]) if r.abstract_en.endswith("x")]
+    assert record.abstract_en == words and not record.abstract_truncated
