@@ -47,6 +47,7 @@ from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 
+from digest import urls
 from digest.errors import Diagnostic
 from digest.model import Record
 from digest.parse import parse_file
@@ -114,7 +115,7 @@ class FeedPaper:
 
     @property
     def url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return urls.arxiv_abs(self.arxiv_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +155,14 @@ def _read(source: str, report: ImportReport) -> bytes | None:
         return _fetch(source, report)
     try:
         with open(source, "rb") as stream:
-            data = stream.read(MAX_FEED_BYTES + 1)
+            return _capped(stream.read(MAX_FEED_BYTES + 1), source, report)
     except OSError as exc:
         _error(report, source, f"cannot read the feed: {exc.strerror}", "check the path")
         return None
+
+
+def _capped(data: bytes, source: str, report: ImportReport) -> bytes | None:
+    """`data`, read with one byte to spare, unless that byte shows the feed is over the limit."""
     if len(data) > MAX_FEED_BYTES:
         _error(report, source, f"feed is larger than {MAX_FEED_BYTES} bytes; not imported", "import a daily listing")
         return None
@@ -182,14 +187,10 @@ def _fetch(url: str, report: ImportReport) -> bytes | None:
     request = urllib.request.Request(url, headers={"User-Agent": "digest-import (+https://arxiv.org/help/rss)"})
     try:
         with _OPENER.open(request, timeout=FETCH_TIMEOUT) as response:
-            data: bytes = response.read(MAX_FEED_BYTES + 1)
+            return _capped(response.read(MAX_FEED_BYTES + 1), url, report)
     except (OSError, ValueError) as exc:
         _error(report, url, f"cannot fetch the feed: {exc}", "check the URL and the network, or import a saved file")
         return None
-    if len(data) > MAX_FEED_BYTES:
-        _error(report, url, f"feed is larger than {MAX_FEED_BYTES} bytes; not imported", "import a daily listing")
-        return None
-    return data
 
 
 def read_feed(source: str, data: bytes, report: ImportReport) -> Feed | None:
