@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest import discover, feeds, manifest, search, workers
 from digest.census import Tally, account
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
+from digest.manifest import Manifest, Summary, file_hash, fingerprint
 from digest.model import DigestFile
 from digest.parse import parse_file
+from digest.profile import Profile
 from digest.progress import Progress, quiet
-from digest.render import render_site
+from digest.render import PageJob, Pages, assets, template_folders
 from digest.site import Site, build_site
-from digest.write import write_site
+from digest.workers import Done, Task
+from digest.write import MARKER, Target, site_folder
 
 CONTENT_SUFFIXES = (".md", ".txt")
 
@@ -31,19 +36,40 @@ class Loaded:
     diagnostics: list[Diagnostic]
     tally: Tally
     """Papers the files declare: found = published + reported (+ lost, a bug)."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Each digest's source → the hash of its file's bytes."""
+
+    def summary(self) -> Summary:
+        return Summary(len(self.site.papers), self.files, self.tally, self.diagnostics)
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    loaded: Loaded
+    summary: Summary
     pages: int
+    """The site's HTML pages."""
+    written: int
+    """Files written by this build: all of them in a first build, none when nothing changed."""
     output: Path
     seconds: float
+    kind: str
+    """`full` (every page rendered, the site swapped in whole), `update` (only pages whose
+    input changed, written in place) or `none` (nothing changed, nothing read)."""
+    site: Site | None
+    """The site, when this build read it."""
+    profile: Profile
 
 
-def load(config: Config, content: Path | None = None, paths: Sequence[Path] = (), progress: Progress = quiet) -> Loaded:
+def load(
+    config: Config,
+    content: Path | None = None,
+    paths: Sequence[Path] = (),
+    progress: Progress = quiet,
+    profile: Profile | None = None,
+) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
     digest file under the content folder."""
+    profile = profile or Profile()
     content = content or config.content
     if not paths and not content.is_dir():
         raise DigestError(
@@ -52,6 +78,7 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
         )
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
+    hashes: dict[str, str] = {}
     if paths:
         files = _each_once(f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p]))
     else:
@@ -64,7 +91,7 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
         where = _display(content, config.root, content)
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
     for file in progress(files, len(files), "read", "files"):
-        digest, found, counted = _read(file, config.root, content)
+        digest, found, counted = _read(file, config.root, content, profile, hashes)
         diagnostics.extend(found)
         tally.add(counted)
         if digest is not None:
@@ -72,8 +99,9 @@ def load(config: Config, content: Path | None = None, paths: Sequence[Path] = ()
     for path, line in tally.lost:
         message = "this paper was neither published nor reported; this is a bug in digest"
         diagnostics.append(Diagnostic(path, line, 1, "error", message, "please report it with this file"))
-    site, merged = build_site(digests, config.page_size)
-    return Loaded(site, len(files), diagnostics + merged, tally)
+    with profile.stage("merge"):
+        site, merged = build_site(digests, config.page_size)
+    return Loaded(site, len(files), diagnostics + merged, tally, hashes)
 
 
 def _each_once(files: Iterable[Path]) -> list[Path]:
@@ -87,11 +115,14 @@ def _each_once(files: Iterable[Path]) -> list[Path]:
     return unique
 
 
-def _read(file: Path, root: Path, content: Path) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
+def _read(
+    file: Path, root: Path, content: Path, profile: Profile, hashes: dict[str, str]
+) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
     """Parse one file and account for the papers it declares."""
     name = _display(file, root, content)
     try:
-        data = file.read_bytes()
+        with profile.stage("read"):
+            data = file.read_bytes()
     except OSError as exc:
         hint = "check that the file exists and can be read; a link may be broken"
         return None, [Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)], Tally()
@@ -103,22 +134,164 @@ def _read(file: Path, root: Path, content: Path) -> tuple[DigestFile | None, lis
         content_path = file.relative_to(content).as_posix()
     except ValueError:  # a file named on the command line, outside the content folder
         content_path = Path(os.path.relpath(file)).as_posix()
-    digest, found = parse_file(readable, _readable(content_path), data)
-    diagnostics.extend(found)
-    return digest, diagnostics, account(readable, data.decode("utf-8", "replace"), digest, found)
+    with profile.stage("parse"):
+        digest, found = parse_file(readable, _readable(content_path), data)
+        diagnostics.extend(found)
+        counted = account(readable, data.decode("utf-8", "replace"), digest, found)
+    hashes[readable] = file_hash(data)
+    return digest, diagnostics, counted
 
 
 def build(
-    config: Config, content: Path | None = None, output: Path | None = None, progress: Progress = quiet
+    config: Config,
+    content: Path | None = None,
+    output: Path | None = None,
+    progress: Progress = quiet,
+    jobs: int = 0,
+    full: bool = False,
 ) -> BuildResult:
-    """Build the whole site into the output folder."""
+    """Build the site into the output folder, redoing only what changed since the last build
+    into it (see `digest.manifest`); `full` redoes everything. `jobs`: worker processes for
+    rendering (0: one per core)."""
     started = time.perf_counter()
-    loaded = load(config, content, progress=progress)
+    profile = Profile()
+    content = content or config.content
     output = output or config.output
-    protected = [config.root, content or config.content, config.templates, Path.cwd()]
-    files = progress(render_site(loaded.site, config), page_count(loaded.site), "write", "pages")
-    pages = write_site(output, files, protected)
-    return BuildResult(loaded, pages, output, time.perf_counter() - started)
+    where = manifest.location(config, output)
+    with profile.stage("check"):
+        stamp = manifest.stamp(config, content, template_folders(config))
+        inputs = manifest.inputs_now(input_files(content) if content.is_dir() else [])
+        old = None if full else manifest.read(where)
+        if old is not None and old.marker != manifest.marker_identity(output / MARKER):
+            old = None  # the output folder is no longer the one this manifest describes
+    if old is not None and old.inputs == inputs and old.stamp == stamp:
+        seconds = time.perf_counter() - started
+        return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
+
+    loaded = load(config, content, progress=progress, profile=profile)
+    with profile.stage("plan"):
+        plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
+    manifest.forget(where)  # from here until the new one is written, the output is in flux
+    protected = [config.root, content, config.templates, Path.cwd()]
+    with site_folder(output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
+        made, written = _render_and_write(plan, loaded.site, config, target, progress, profile, jobs)
+    outputs = {path: f"{plan.fingerprints.get(path, '')}={digest}" for path, digest in made.items()}
+    if (marker := manifest.marker_identity(output / MARKER)) is not None:
+        summary, pages = loaded.summary(), len(plan.jobs)
+        manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages))
+    seconds = time.perf_counter() - started
+    kind = "update" if plan.update else "full"
+    return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a build renders and writes, and how."""
+
+    pages: Pages
+    jobs: list[PageJob]
+    """Every page of the site."""
+    fingerprints: dict[str, str]
+    """Page → the fingerprint of what it is made from."""
+    content: str
+    """The fingerprint of every input file's bytes."""
+    previous: dict[str, str]
+    """Each file of the output folder → the hash of its bytes, from the last build."""
+    update: bool
+    """Whether to update the live output folder rather than write a new one."""
+    phases: list[list[PageJob]]
+    """The pages to render, in the order they must be written."""
+    whole_site: bool
+    """Whether to make the search index, feeds, sitemap and assets again."""
+
+
+def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool) -> _Plan:
+    """Plan every page and, against the manifest `old` of the last build (with the same code,
+    templates and settings: `same_stamp`), find those whose inputs changed."""
+    pages = Pages(loaded.site, config)
+    jobs = pages.plan(loaded.hashes)
+    fingerprints = {job.path: job.fingerprint for job in jobs}
+    content = fingerprint(*(f"{source}={digest}" for source, digest in sorted(loaded.hashes.items())))
+    if old is None:
+        return _Plan(pages, jobs, fingerprints, content, {}, False, [jobs], True)
+    made_from = {path: value.partition("=") for path, value in old.outputs.items()}
+    previous = {path: digest for path, (_, _, digest) in made_from.items()}
+    todo = [job for job in jobs if job.path not in made_from or made_from[job.path][0] != fingerprints[job.path]]
+    if not same_stamp or len(todo) > len(jobs) // 2:  # most of the site: a new one, swapped in whole
+        return _Plan(pages, jobs, fingerprints, content, previous, False, [jobs], True)
+    # An update writes into the live site: pages new to it first, so that no page links to one
+    # that is not there yet, then the pages that changed, then the whole-site files (made
+    # again only when some input's bytes changed).
+    phases = [[job for job in todo if job.path not in previous], [job for job in todo if job.path in previous]]
+    return _Plan(pages, jobs, fingerprints, content, previous, True, phases, old.content != content)
+
+
+def _render_and_write(
+    plan: _Plan, site: Site, config: Config, target: Target, progress: Progress, profile: Profile, jobs: int
+) -> tuple[dict[str, str], int]:
+    """Render and write what the plan says, on `jobs` workers (0: one per core); return every
+    output file with the hash of its bytes, and how many files were written."""
+    tasks = _whole_site_tasks(site, config, plan.jobs) if plan.whole_site else []
+    results = (
+        done
+        for number, phase in enumerate(plan.phases, start=1)
+        for done in workers.run(
+            plan.pages, phase, target, tasks if number == len(plan.phases) else [], jobs or workers.available()
+        )
+    )
+    made: dict[str, str] = {}
+    written = 0
+    for done in _pages_of(results, progress, sum(map(len, plan.phases))):
+        made.update(done.hashes)
+        written += done.written
+        profile.add(done)
+    if plan.update:
+        # What was not made again is as the last build left it; what it made and this one did
+        # not is gone from the site.
+        kept = plan.fingerprints if plan.whole_site else plan.previous
+        made.update({path: plan.previous[path] for path in kept if path not in made})
+        for path in sorted(set(plan.previous) - set(made), reverse=True):
+            target.remove(path)
+    return made, written
+
+
+def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterator[Done]:
+    """Each slice's result, with progress counted in pages."""
+    results = iter(results)
+    pending: list[Done] = []
+
+    def each_page() -> Iterator[None]:
+        for done in results:
+            pending.append(done)
+            for _ in range(done.pages):
+                yield None
+
+    for _ in progress(each_page(), total, "write", "pages"):
+        while pending:
+            yield pending.pop()
+    yield from pending
+
+
+def _whole_site_tasks(site: Site, config: Config, planned: list[PageJob]) -> list[Task]:
+    """The files made from the whole site: each set is made by one task, the slowest first."""
+    pages = [job.path for job in planned]
+    makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
+        ("search index", lambda: search.search_files(site)),
+        ("feeds", lambda: feeds.feed_files(site, config)),
+        ("sitemap", lambda: discover.sitemap_files(pages, config)),
+        ("assets", lambda: assets(config)),
+    ]
+    return [functools.partial(_make_files, name, make) for name, make in makers]
+
+
+def _make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:
+    started = time.perf_counter()
+    done = Done(task=name)
+    for path, data in make():
+        done.hashes[path] = target.put(path, data)
+        done.written += target.wrote
+    done.render = time.perf_counter() - started
+    return done
 
 
 def page_count(site: Site) -> int:

@@ -66,38 +66,60 @@ def main() -> None:
     help="Folder to write the site to (default: 'output' from site.toml).",
 )
 @_config
-def build(source: Path | None, output: Path | None, config_path: Path | None) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes that render pages (default: one per core).",
+)
+@click.option("--full", is_flag=True, help="Render and write every page, even those that have not changed.")
+@click.option("--profile", is_flag=True, help="Print the time spent in each stage and the slowest templates.")
+def build(
+    source: Path | None, output: Path | None, config_path: Path | None, jobs: int | None, full: bool, profile: bool
+) -> None:
     """Build the site: read every digest file, write every page.
 
     Problems in input files are reported with their file and line; the papers that can be
-    read are published all the same. The site is swapped in only when it is complete.
+    read are published all the same. A first build (or --full) writes the site beside the
+    output folder and swaps it in when it is complete. Later builds redo only what changed
+    since the last one: nothing at all when nothing changed, only the pages an added or edited
+    file touches when content changed, and every page after a change to site.toml, the
+    templates or digest itself.
 
     \b
     Example:
       digest build
       digest build --source content --output /tmp/site
+      digest build --profile --jobs 2
     """
     try:
         config = load_config(config_path)
-        result = build_site_folder(config, source, output, progress=for_terminal())
+        result = build_site_folder(config, source, output, for_terminal(), jobs or 0, full)
     except DigestError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         click.echo("interrupted: the previous site is left as it was", err=True)
         sys.exit(INTERRUPTED)
-    loaded = result.loaded
-    _report(loaded.diagnostics)
+    summary = result.summary
+    _report(summary.diagnostics)
     if missing := skipped(config):
         click.echo(
             f"note: no base_url in {CONFIG_FILE}, so no {', '.join(missing)}; the site works without them",
             err=True,
         )
+    if profile:
+        click.echo("\n".join(result.profile.report()), err=True)
+    pages = _count(result.pages, "page")
+    done = {
+        "full": f"{pages} written to {_shown(result.output)}",
+        "update": f"{pages} in {_shown(result.output)}, {_count(result.written, 'file')} rewritten,",
+        "none": f"{pages} in {_shown(result.output)}, nothing changed,",
+    }[result.kind]
     click.echo(
-        f"built {_count(len(loaded.site.papers), 'paper')} from {_count(loaded.files, 'file')}: "
-        f"{_count(result.pages, 'page')} written to {_shown(result.output)} in {result.seconds:.2f} s; "
-        f"{_equation(loaded.tally)}{_tally(loaded.diagnostics)}"
+        f"built {_count(summary.papers, 'paper')} from {_count(summary.files, 'file')}: "
+        f"{done} in {result.seconds:.2f} s; {_equation(summary.tally)}{_tally(summary.diagnostics)}"
     )
-    sys.exit(INPUT_ERRORS if count(loaded.diagnostics, "error") else OK)
+    sys.exit(INPUT_ERRORS if count(summary.diagnostics, "error") else OK)
 
 
 @main.command()

@@ -8,8 +8,9 @@ write is relative and names a file.
 
 from __future__ import annotations
 
+import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -21,7 +22,8 @@ from digest import __version__, discover, feeds, search, urls
 from digest.bibtex import bibtex
 from digest.config import Config
 from digest.errors import DigestError
-from digest.model import Collection, DigestFile, Paper, Record
+from digest.manifest import fingerprint
+from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk
 from digest.richtext import mark_chinese, plain, rich
 from digest.site import Site, kind_in
@@ -98,69 +100,177 @@ class Appearance:
     page: str
 
 
-def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
-    """Every page, then the search index, the sitemap (with a `base_url`) and the assets."""
-    written: list[str] = []
-    for path, data in _pages(site, config):
-        written.append(path)
-        yield path, data
-    yield from search.search_files(site)
-    yield from discover.sitemap_files(written, config)
-    yield from feeds.feed_files(site, config)
-    yield from _assets(config)
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """One HTML page to render: which template, where, and from which part of the site."""
+
+    template: str
+    path: str
+    part: str
+    """`home`, `paper`, `digest`, `collection`, `listing`, `digests` or `search`."""
+    ref: int = -1
+    """The index of the paper, digest or collection (see `Pages.collections`) it shows."""
+    number: int = 0
+    """The page's number within its collection (from 1)."""
+    fingerprint: str = ""
+    """A hash of everything the page shows beyond what every page depends on: equal
+    fingerprints, equal pages (for the same templates, settings and code)."""
 
 
-def _pages(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
-    env = environment(config)
-    env.globals["category_pages"] = {c.key: c.page for c in site.categories}
-    env.globals["venue_pages"] = {c.key: c.page for c in site.venues}
-    digests = {d.source: d for d in site.digests}
+@dataclass(slots=True)
+class TemplateTime:
+    """Time spent in one template, for `digest build --profile`."""
 
-    def page(template: str, path: str, feed: tuple[str, str] = ("all", ""), **context: Any) -> tuple[str, bytes]:
+    seconds: float = 0.0
+    pages: int = 0
+    slowest: float = 0.0
+    slowest_page: str = ""
+
+    def add(self, seconds: float, page: str) -> None:
+        self.seconds += seconds
+        self.pages += 1
+        if seconds > self.slowest:
+            self.slowest, self.slowest_page = seconds, page
+
+    def merge(self, other: TemplateTime) -> None:
+        self.seconds += other.seconds
+        self.pages += other.pages
+        if other.slowest > self.slowest:
+            self.slowest, self.slowest_page = other.slowest, other.slowest_page
+
+
+class Pages:
+    """The site's HTML pages: `plan` lists them, `render` renders one. Planning is cheap, so a
+    build can plan every page and render only those whose fingerprint changed."""
+
+    def __init__(self, site: Site, config: Config) -> None:
+        self.site = site
+        self.config = config
+        self.collections = (site.all_papers, *site.venues, *site.categories, *site.dates)
+        self.digest_of = {d.source: d for d in site.digests}
+        self.times: dict[str, TemplateTime] = {}
+        self._env = environment(config)
+        self._links = {
+            "category_pages": {c.key: c.page for c in site.categories},
+            "venue_pages": {c.key: c.page for c in site.venues},
+        }
+        # For links to a paper's own category and venues: a page's fingerprint covers the
+        # links of the papers it shows, not the whole of these tables.
+        self._env.globals.update(self._links)
+
+    def plan(self, tokens: dict[str, str]) -> list[PageJob]:
+        """Every page, in a stable order; `tokens` holds each input file's content hash by its
+        source, from which the fingerprints are made."""
+        site = self.site
+        paper_token = {p.id: self._paper_token(p, tokens) for p in site.papers}
+        everything = fingerprint(
+            *(f"{s}={tokens.get(s, '')}={site.digest_pages[s]}" for s in sorted(site.digest_pages))
+        )
+        jobs = [PageJob("home.html", urls.HOME, "home", fingerprint=everything)]
+        jobs += (
+            PageJob("paper.html", paper.page, "paper", index, fingerprint=paper_token[paper.id])
+            for index, paper in enumerate(site.papers)
+        )
+        for index, digest in enumerate(site.digests):
+            rows = (paper_token[site.paper_of[(r.source, r.line)].id] for r in digest.records)
+            token = fingerprint(digest.source, tokens.get(digest.source, ""), *rows)
+            jobs.append(PageJob("digest.html", site.digest_pages[digest.source], "digest", index, fingerprint=token))
+        size = self.config.page_size
+        for index, collection in enumerate(self.collections):
+            shared = fingerprint(
+                collection.kind, collection.key, *collection.pages, repr(_kind_counts(collection)),
+                *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
+            )  # fmt: skip
+            for number, path in enumerate(collection.pages, start=1):
+                members = collection.papers[(number - 1) * size : number * size]
+                token = fingerprint(shared, str(number), *(paper_token[p.id] for p in members))
+                jobs.append(PageJob("collection.html", path, "collection", index, number, token))
+        for path in (urls.VENUES, urls.CATEGORIES, urls.DATES):
+            jobs.append(PageJob("listing.html", path, "listing", fingerprint=everything))
+        jobs.append(PageJob("digests.html", urls.DIGESTS, "digests", fingerprint=everything))
+        jobs.append(PageJob("search.html", urls.SEARCH, "search"))
+        return jobs
+
+    def _paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
+        """A paper is made from its records alone (their files, lines and digest pages); it
+        links to its category's page and its venues' pages."""
+        pages = self.site.digest_pages
+        made_of = (f"{tokens.get(r.source, '')}:{r.source}:{r.line}:{pages[r.source]}" for r in paper.appearances)
+        category = self._links["category_pages"].get(paper.category, "")
+        venues = (self._links["venue_pages"].get(venue_label(r.venue, r.year), "") for r in paper.venue_sides)
+        return fingerprint(paper.id, paper.page, category, *venues, *made_of)
+
+    def render(self, job: PageJob) -> bytes:
+        site, part = self.site, job.part
+        if part == "paper":
+            paper = site.papers[job.ref]
+            appearances = [
+                Appearance(r, self.digest_of[r.source], site.digest_pages[r.source]) for r in paper.appearances
+            ]
+            return self._page(job, paper=paper, appearances=appearances)
+        if part == "digest":
+            digest = site.digests[job.ref]
+            rows = [(record, site.paper_of[(record.source, record.line)]) for record in digest.records]
+            feed = ("channel", digest.channel) if digest.format == "arxiv" and digest.channel else ("all", "")
+            return self._page(job, feed, digest=digest, rows=rows)
+        if part == "collection":
+            return self._collection_page(job)
+        if part == "home":
+            return self._page(job, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])
+        if part == "listing":
+            kind, collections = {
+                urls.VENUES: ("venue", site.venues),
+                urls.CATEGORIES: ("category", site.categories),
+                urls.DATES: ("date", site.dates),
+            }[job.path]
+            return self._page(job, kind=kind, collections=collections, site_view=site)
+        if part == "digests":
+            return self._page(job, digests=site.digests, site_view=site)
+        return self._page(job)
+
+    def _collection_page(self, job: PageJob) -> bytes:
+        collection = self.collections[job.ref]
+        size = self.config.page_size
+        members = collection.papers[(job.number - 1) * size : job.number * size]
+        feed = (collection.kind, collection.key) if collection.kind in ("venue", "category") else ("all", "")
+        return self._page(
+            job, feed, collection=collection, papers=members,
+            groups=_kind_groups(collection, members) if collection.kind == "venue" else [],
+            number=job.number, kind_counts=_kind_counts(collection),
+            sources=[(self.digest_of[s], self.site.digest_pages[s]) for s in collection.sources],
+        )  # fmt: skip
+
+    def _page(self, job: PageJob, feed: tuple[str, str] = ("all", ""), **context: Any) -> bytes:
         """`feed` is the (kind, key) of the Atom feed the page follows; feeds need a `base_url`."""
-        feed_link = feeds.feed_path(*feed) if config.base_url else ""
+        path = job.path
+        feed_link = feeds.feed_path(*feed) if self.config.base_url else ""
+        started = time.perf_counter()
         try:
-            html = env.get_template(template).render(
+            html = self._env.get_template(job.template).render(
                 page=path, root=urls.root_of(path), section=urls.section_of(path), feed=feed_link, **context
             )
         except Exception as exc:  # a site's own template override can fail in any way
-            raise _template_failure(template, path, exc) from exc
-        return path, html.encode("utf-8")
-
-    yield page("home.html", urls.HOME, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])
-    for paper in site.papers:
-        appearances = [Appearance(r, digests[r.source], site.digest_pages[r.source]) for r in paper.appearances]
-        yield page("paper.html", paper.page, paper=paper, appearances=appearances)
-    for digest in site.digests:
-        rows = [(record, site.paper_of[(record.source, record.line)]) for record in digest.records]
-        feed = ("channel", digest.channel) if digest.format == "arxiv" and digest.channel else ("all", "")
-        yield page("digest.html", site.digest_pages[digest.source], feed, digest=digest, rows=rows)
-    for collection in (site.all_papers, *site.venues, *site.categories, *site.dates):
-        sources = [(digests[source], site.digest_pages[source]) for source in collection.sources]
-        yield from _collection_pages(page, collection, sources, config.page_size)
-    yield page("listing.html", urls.VENUES, kind="venue", collections=site.venues, site_view=site)
-    yield page("listing.html", urls.CATEGORIES, kind="category", collections=site.categories, site_view=site)
-    yield page("listing.html", urls.DATES, kind="date", collections=site.dates, site_view=site)
-    yield page("digests.html", urls.DIGESTS, digests=site.digests, site_view=site)
-    yield page("search.html", urls.SEARCH)
+            raise _template_failure(job.template, path, exc) from exc
+        self.times.setdefault(job.template, TemplateTime()).add(time.perf_counter() - started, path)
+        return html.encode("utf-8")
 
 
-RenderPage = Callable[..., tuple[str, bytes]]
-"""Renders one template to one output path: `page(template, path, **context)`."""
+def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
+    """Every page, then the search index, the sitemap (with a `base_url`), the feeds and the
+    assets: the whole site in one process, for library use and tests."""
+    pages = Pages(site, config)
+    jobs = pages.plan({})
+    for job in jobs:
+        yield job.path, pages.render(job)
+    yield from derived_files(site, config, [job.path for job in jobs])
 
 
-def _collection_pages(
-    page: RenderPage, collection: Collection, sources: list[tuple[DigestFile, str]], page_size: int
-) -> Iterator[tuple[str, bytes]]:
-    counts = _kind_counts(collection)
-    feed = (collection.kind, collection.key) if collection.kind in ("venue", "category") else ("all", "")
-    for number, path in enumerate(collection.pages, start=1):
-        members = collection.papers[(number - 1) * page_size : number * page_size]
-        groups = _kind_groups(collection, members) if collection.kind == "venue" else []
-        yield page(
-            "collection.html", path, feed, collection=collection, papers=members, groups=groups,
-            number=number, kind_counts=counts, sources=sources,
-        )  # fmt: skip
+def derived_files(site: Site, config: Config, pages: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The files made from the whole site rather than rendered one by one."""
+    yield from search.search_files(site)
+    yield from discover.sitemap_files(pages, config)
+    yield from feeds.feed_files(site, config)
+    yield from assets(config)
 
 
 def _kind_groups(collection: Collection, members: tuple[Paper, ...]) -> list[tuple[str, list[Paper]]]:
@@ -174,7 +284,7 @@ def _kind_counts(collection: Collection) -> list[tuple[str, int]]:
     return [(kind, len(papers)) for kind, papers in _kind_groups(collection, collection.papers)]
 
 
-def _assets(config: Config) -> Iterator[tuple[str, bytes]]:
+def assets(config: Config) -> Iterator[tuple[str, bytes]]:
     """Files under `assets/` of the template folders, the site's own first."""
     seen: set[str] = set()
     for folder in template_folders(config):

@@ -79,7 +79,7 @@ def serve(
     try:
         result = build(config)
         preview = _Preview(config_path, config)
-        _say(_summary(result.loaded.diagnostics, result.pages, result.seconds, "built"))
+        _say(_summary(result.summary.diagnostics, result.pages, result.seconds, "built"))
         server.RequestHandlerClass = _handler(preview)
         threads = [
             threading.Thread(target=server.serve_forever, args=(0.1,), name="digest-serve-http", daemon=True),
@@ -307,7 +307,7 @@ class _Preview:
         what = ", ".join(sorted(self._shown(p) for p in changed)) or "the site"
         try:
             config = load_config(self.config_path)
-            result = build(config)
+            result = build(config, jobs=1)  # no worker processes forked from a threaded server
         except DigestError as exc:
             _say(f"{exc}\n  (after a change to {what}: the previous site is still served)")
             return
@@ -315,7 +315,7 @@ class _Preview:
             self.config = config
             self.output = os.path.realpath(result.output)
             self.build += 1
-        _say(_summary(result.loaded.diagnostics, result.pages, result.seconds, f"rebuilt ({what} changed):"))
+        _say(_summary(result.summary.diagnostics, result.pages, result.seconds, f"rebuilt ({what} changed):"))
 
     def _follow_folders(self) -> None:
         """Watch the content and templates folders anew when they were made, removed, replaced

@@ -1,9 +1,17 @@
 """The only module that writes to disk.
 
-The site is written into a staging folder beside the output folder and swapped in when it is
-complete (in one atomic step where the system allows), so a failed or interrupted build leaves
-the previous site as it was; the next build removes what a killed one left behind. Output paths
-come from `urls`, but are checked again here: nothing is written outside the staging folder.
+A full build writes the site into a staging folder beside the output folder and swaps it in
+when it is complete (in one atomic step where the system allows), so a failed or interrupted
+build leaves the previous site as it was; the next build removes what a killed one left behind.
+
+An update (a build that found only some input files changed, see `digest.build`) writes into
+the output folder itself, so that unchanged files are not touched: each file is replaced in
+one step (a reader sees the old file or the new one, never a part), new pages are written
+before the pages that link to them, and removed pages go last. A killed update leaves no
+manifest behind, so the next build is a full one and mends the site.
+
+Output paths come from `urls`, but are checked again here: nothing is written outside the
+folder being written.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
+from digest.manifest import file_hash
 
 try:
     import fcntl
@@ -27,8 +36,80 @@ except ImportError:  # Windows
 MARKER = ".digest-site"
 
 
+class Target:
+    """Where a build puts its files: a staging folder (a full build) or the live output folder
+    (an update, where each file is replaced in one step).
+
+    `previous` holds the hash of each file the output folder had (from the manifest): a file
+    that comes out the same is left alone in an update, and linked from the old site into the
+    staging folder in a full build, so that in both cases it is not touched.
+    """
+
+    def __init__(self, folder: Path, live: bool, output: Path, previous: dict[str, str]) -> None:
+        self.folder = folder
+        self.live = live
+        self.output = output
+        self.previous = previous
+        self.wrote = False
+        """Whether the last `put` wrote the file (rather than keeping the one there)."""
+        self._folders: set[Path] = set()
+
+    def put(self, path: str, data: bytes) -> str:
+        """Write `data` at `path` unless the same bytes are there already; return their hash."""
+        parts = _safe_parts(path)
+        digest = file_hash(data)
+        same = self.previous.get(path) == digest
+        self.wrote = not same or not self.live
+        if same and self.live:
+            return digest
+        target = self.folder.joinpath(*parts)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        if not self.live:
+            if same:
+                with contextlib.suppress(OSError):  # the old file may be gone: then it is written
+                    os.link(self.output.joinpath(*parts), target)
+                    self.wrote = False
+                    return digest
+            target.write_bytes(data)
+            return digest
+        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            temporary.write_bytes(data)
+            temporary.replace(target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return digest
+
+    def remove(self, path: str) -> None:
+        """Remove a file the site no longer has, and the folders it leaves empty."""
+        target = self.folder.joinpath(*_safe_parts(path))
+        target.unlink(missing_ok=True)
+        for folder in target.parents:
+            if folder == self.folder or any(folder.iterdir()):
+                break
+            folder.rmdir()
+
+
 def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iterable[Path]) -> int:
     """Write every (path, bytes) into `output`, replacing what was there; return the file count."""
+    count = 0
+    with site_folder(output, protected, {}) as target:
+        for path, data in files:
+            target.put(path, data)
+            count += 1
+    return count
+
+
+@contextlib.contextmanager
+def site_folder(
+    output: Path, protected: Iterable[Path], previous: dict[str, str], update: bool = False
+) -> Iterator[Target]:
+    """The folder a build writes into while the context lasts: a new staging folder, swapped
+    in at the end; or, with `update` and an output folder an earlier build made, the output
+    folder itself. `previous`: see `Target`. One build at a time writes beside `output`."""
     try:
         output = output.resolve()
     except (OSError, ValueError) as exc:  # a NUL in the name, a link loop
@@ -39,31 +120,25 @@ def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iter
             _mend(output)
             _check_output(output, [p.resolve() for p in protected])
             _remove_leftovers(output)
+            if update and (output / MARKER).is_file():
+                yield Target(output, True, output, previous)
+                return
             staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
-            count = _fill(staging, files)
+            staging.mkdir()
+            try:
+                yield Target(staging, False, output, previous)
+                (staging / MARKER).write_text(
+                    "This folder is written by `digest build`, which replaces or updates it on every build.\n"
+                )
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             _swap(staging, output)
-        return count
     except OSError as exc:
         raise DigestError(
             f"error: cannot write the site to {output}: {exc}\n"
             "  hint: check that the output folder's parent exists, is a folder and can be written"
         ) from exc
-
-
-def _fill(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
-    staging.mkdir()
-    count = 0
-    try:
-        for path, data in files:
-            target = staging.joinpath(*_safe_parts(path))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            count += 1
-        (staging / MARKER).write_text("This folder is written by `digest build`; it is replaced on every build.\n")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return count
 
 
 @contextlib.contextmanager

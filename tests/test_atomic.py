@@ -193,7 +193,7 @@ def exchange(one, other):
 
 
 digest.write._exchange = exchange
-sys.argv = ["digest", "build", "--output", output]
+sys.argv = ["digest", "build", "--output", output, "--full"]
 from digest.cli import main
 
 main()

@@ -43,15 +43,15 @@ def test_the_site_publishes_every_generated_paper(tmp_path: Path, papers: int) -
     assert summary.bytes == sum(len(data) for data in _files(content).values())
 
     result = build(Config(root=tmp_path, content=content, output=tmp_path / "public"))
-    loaded = result.loaded
-    assert loaded.diagnostics == []
-    assert loaded.files == summary.files
-    assert len(loaded.site.papers) == papers
-    tally = loaded.tally
+    assert result.site is not None
+    assert result.summary.diagnostics == []
+    assert result.summary.files == summary.files
+    assert len(result.site.papers) == papers
+    tally = result.summary.tally
     assert (tally.found, tally.published, tally.reported, tally.lost) == (summary.appearances,) * 2 + (0, [])
     assert len(list((tmp_path / "public" / "papers").glob("*.html"))) == papers
 
-    site_papers = loaded.site.papers
+    site_papers = result.site.papers
     records = [record for paper in site_papers for record in paper.appearances]
     daily = [r for r in records if r.format == "arxiv"]
     assert any(len([r for r in p.appearances if r.format == "arxiv"]) > 1 for p in site_papers), "merged listings"

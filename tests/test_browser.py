@@ -181,7 +181,7 @@ def problems(visits: dict[str, Visit], what: str) -> list[str]:
 
 def test_hostile_papers_have_pages(hostile_site: tuple[Path, BuildResult], visits: dict[str, Visit]) -> None:
     public, result = hostile_site
-    site = result.loaded.site
+    site = result.site
     for start in HOSTILE_TITLES:
         papers = [p for p in site.papers if p.title.startswith(start)]
         assert len(papers) == 1, f"one paper titled {start!r}…"
@@ -254,7 +254,7 @@ def test_hostile_formulas_show_as_mathml_or_as_their_tex(
 ) -> None:
     """The math fixture's payloads went through the MathML sanitiser (and the allowlist check
     above saw its output): some formulas render, the rest show their TeX as code."""
-    site = hostile_site[1].loaded.site
+    site = hostile_site[1].site
     page = next(p.page for p in site.papers if p.title.startswith("Hostile math one "))
     found = visits[page].found
     assert found["formulas"] >= 5 and found["tex"] >= 5

@@ -116,14 +116,27 @@ def test_refuses_to_build_over_the_site_itself(in_site: Path) -> None:
     assert (in_site / "content").is_dir() and (in_site / "site.toml").is_file()
 
 
-def test_rebuild_replaces_the_previous_site(in_site: Path) -> None:
+def test_a_full_rebuild_replaces_the_previous_site(in_site: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["build"]).exit_code == 0
     stale = in_site / "public" / "stale.html"
     stale.write_text("old", encoding="utf-8")
-    assert runner.invoke(main, ["build"]).exit_code == 0
+    again = runner.invoke(main, ["build"])
+    assert again.exit_code == 0 and "nothing changed" in again.stdout
+    assert runner.invoke(main, ["build", "--full"]).exit_code == 0
     assert not stale.exists() and (in_site / "public" / "index.html").is_file()
     assert not list(in_site.glob(".public.*")), "no staging folder is left behind"
+
+
+def test_build_profile_names_each_stage_and_the_slowest_templates(in_site: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--profile", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    stages = dict(re.findall(r"^  (read|parse|merge|plan|render\+write) +([0-9.]+)$", result.stderr, re.M))
+    assert set(stages) == {"read", "parse", "merge", "plan", "render+write"}
+    work = dict(re.findall(r"^  (render pages|write pages|search index) +([0-9.]+)$", result.stderr, re.M))
+    assert set(work) == {"render pages", "write pages", "search index"}
+    templates = re.findall(r"^  (\w+\.html) +[0-9.]+ +(\d+) ", result.stderr, re.M)
+    assert ("paper.html", "208") in templates
 
 
 def test_export_prints_json(in_site: Path) -> None:

@@ -76,9 +76,9 @@ def test_paper_in_two_venues_is_in_both_collections(tmp_path: Path) -> None:
         "venues/neurips-2024/b.md": venue("Papers about B in NeurIPS 2024", ("Shared paper", "poster", "https://nips.cc/2")),
     })  # fmt: skip
     result = build(load_config(site / "site.toml"))
-    (paper,) = result.loaded.site.papers
-    assert [v.key for v in result.loaded.site.venues] == ["ICLR 2024", "NeurIPS 2024"]
-    assert all(v.papers == (paper,) for v in result.loaded.site.venues)
+    (paper,) = result.site.papers
+    assert [v.key for v in result.site.venues] == ["ICLR 2024", "NeurIPS 2024"]
+    assert all(v.papers == (paper,) for v in result.site.venues)
     html = (site / "public" / paper.page).read_text(encoding="utf-8")
     assert "https://iclr.cc/1" in html and "https://nips.cc/2" in html
     neurips = (site / "public" / "venues" / "neurips-2024.html").read_text(encoding="utf-8")
@@ -134,7 +134,7 @@ def test_content_outside_the_site_never_shows_an_absolute_path(tmp_path: Path) -
     outside = make_site(tmp_path / "elsewhere", {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00003", "Away"))})
     site = make_site(tmp_path / "site", {})
     result = build(load_config(site / "site.toml"), content=outside / "content")
-    assert result.loaded.site.papers[0].appearances[0].source == "content/arxiv/2024-01-01/cs.LG.md"
+    assert result.site.papers[0].appearances[0].source == "content/arxiv/2024-01-01/cs.LG.md"
     for page in (site / "public").rglob("*.html"):
         assert str(tmp_path) not in page.read_text(encoding="utf-8"), page
 
@@ -146,14 +146,14 @@ def test_unreadable_files_and_odd_names_are_reported_and_the_rest_builds(tmp_pat
     (folder / "broken.md").symlink_to(tmp_path / "nowhere.md")
     (folder / "\udcbc\udcc6.md").write_text(daily(("2401.00005", "Odd Name")), encoding="utf-8")  # GBK bytes
     result = build(load_config(site / "site.toml"))
-    messages = [(d.path, d.severity, d.message) for d in result.loaded.diagnostics]
+    messages = [(d.path, d.severity, d.message) for d in result.summary.diagnostics]
     assert (
         "content/arxiv/2024-01-02/broken.md",
         "error",
         "cannot read the file: No such file or directory",
     ) in messages
     assert ("content/arxiv/2024-01-02/\ufffd\ufffd.md", "warning", "the file name is not valid UTF-8") in messages
-    assert sorted(p.title for p in result.loaded.site.papers) == ["Odd Name", "Readable"]
+    assert sorted(p.title for p in result.site.papers) == ["Odd Name", "Readable"]
     audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout
 
@@ -162,8 +162,8 @@ def test_an_empty_digest_still_has_its_pages(tmp_path: Path) -> None:
     empty = "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n\n\n# 详细\n\n\n\n"
     site = make_site(tmp_path, {"arxiv/2026-08-22/cs.AI.md": empty})
     result = build(load_config(site / "site.toml"))
-    assert result.loaded.diagnostics == [] and result.loaded.site.papers == ()
-    assert [d.key for d in result.loaded.site.dates] == ["2026-08-22"]
+    assert result.summary.diagnostics == [] and result.site.papers == ()
+    assert [d.key for d in result.site.dates] == ["2026-08-22"]
     assert (site / "public" / "dates" / "2026-08-22.html").is_file()
     assert "This digest lists no papers." in (site / "public" / "digests/arxiv/2026-08-22/cs.ai.html").read_text()
 

@@ -45,7 +45,7 @@ def build_seeds(folder: Path, language: str | None = None) -> Path:
         assert f'language = "{language}"' in settings
     (folder / "site.toml").write_text(settings, encoding="utf-8")
     result = build(load_config(folder / "site.toml"))
-    assert [d for d in result.loaded.diagnostics if d.severity == "error"] == []
+    assert [d for d in result.summary.diagnostics if d.severity == "error"] == []
     return folder / "public"
 
 

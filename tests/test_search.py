@@ -290,7 +290,7 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     assert meta["folds"] == search.FOLDS
     # Documents newest first (the dated daily digest before the undated venue file), then in the
     # order of the all-papers index; each with what a result shows.
-    papers = result.loaded.site.papers
+    papers = result.site.papers
     dated, undated = [p.page for p in papers if p.arxiv_id], [p.page for p in papers if not p.arxiv_id]
     assert [d[0] for d in index.docs] == dated + undated
     cafe, sign, proximal = index.docs
@@ -323,10 +323,10 @@ def test_documents_are_numbered_newest_first(tmp_path: Path) -> None:
         "venues/iclr-2024/rl.md": venue("Papers about RL in ICLR 2024", ("Alpha Venue", "oral", "https://iclr.cc/1")),
     })  # fmt: skip
     result = build(load_config(site / "site.toml"))
-    site_order = [p.title for p in result.loaded.site.papers]
+    site_order = [p.title for p in result.site.papers]
     assert site_order == ["Aardvark Old", "Alpha Venue", "Beta New", "Updated Later", "Zebra New"]
     expected = ["Beta New", "Zebra New", "Updated Later", "Aardvark Old", "Alpha Venue"]
-    assert [p.title for p in search.newest_first(result.loaded.site)] == expected
+    assert [p.title for p in search.newest_first(result.site)] == expected
     assert [d[1] for d in read_index(site / "public").docs] == expected
 
 
@@ -334,7 +334,7 @@ def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
     """What a result shows and what is indexed is `richtext.plain`: no TeX macros, TeX quotes
     as “ ”, no `**`; math stays as `$…$`."""
     site = make_site(tmp_path, {"arxiv/2024-01-02/cs.CL.md": daily(("2401.00001", "Placeholder"))})
-    paper = build(load_config(site / "site.toml")).loaded.site.papers[0]
+    paper = build(load_config(site / "site.toml")).site.papers[0]
     paper = dataclasses.replace(
         paper,
         title=r"\textit{Deep} ``Nets'' for $x^2$",

@@ -35,8 +35,8 @@ def built(seed_site: Path) -> tuple[Path, object]:
 
 def test_seed_counts(built: tuple[Path, object]) -> None:
     _, result = built
-    site = result.loaded.site  # type: ignore[attr-defined]
-    assert result.loaded.diagnostics == []  # type: ignore[attr-defined]
+    site = result.site  # type: ignore[attr-defined]
+    assert result.summary.diagnostics == []  # type: ignore[attr-defined]
     # Counted from the files, independently of the parser: table rows plus venue headings.
     arxiv_rows = len(re.findall(r"^\| \[\^\d+\] \|", SEED_ARXIV.read_text(encoding="utf-8"), flags=re.M))
     venue_headings = len(re.findall(r"^## ", SEED_VENUE.read_text(encoding="utf-8"), flags=re.M))
@@ -54,7 +54,7 @@ def test_seed_counts(built: tuple[Path, object]) -> None:
 
 def test_shared_papers_have_one_page_with_both_sides(built: tuple[Path, object]) -> None:
     public, result = built
-    site = result.loaded.site  # type: ignore[attr-defined]
+    site = result.site  # type: ignore[attr-defined]
     merged = {p.arxiv_id: p for p in site.papers if p.arxiv and p.venue_sides}
     assert set(merged) == SHARED_PAPERS
     for paper in merged.values():
@@ -127,7 +127,7 @@ def test_every_link_is_relative_and_names_a_file(built: tuple[Path, object]) -> 
 def test_pagination_splits_long_collections(seed_site: Path) -> None:
     (seed_site / "site.toml").write_text("page_size = 50\n", encoding="utf-8")
     result = build(load_config(seed_site / "site.toml"))
-    site = result.loaded.site
+    site = result.site
     assert site.all_papers.pages == (
         "papers.html",
         "papers-p2.html",

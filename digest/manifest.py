@@ -1,0 +1,187 @@
+"""What the last build made, and from what: the record that lets the next build redo only what
+changed.
+
+The manifest says, for one output folder:
+- `inputs`: each input file's size and modification time, as the last build saw them;
+- `stamp`: the fingerprint of everything else every page depends on (this package's code and
+  version, the templates and assets, site.toml);
+- `outputs`: each output file's fingerprint: for a page, of what it was rendered from; for the
+  search index, feeds, sitemap and assets, of its bytes;
+- `marker`: the identity (device, inode, modification time) of the output folder's marker file
+  when the build ended, so that a folder another build has since replaced is never updated as
+  if it were ours;
+- the build's summary (papers, files, diagnostics), for a build that finds nothing changed.
+
+It lives in the site's cache folder (`.digest-cache/`), never in the output, so nothing of it is
+published. A build removes it before it changes the output and writes the new one last: a build
+that is killed half-way leaves no manifest, and the next build is a full one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digest import __version__
+from digest.census import Tally
+from digest.config import Config
+from digest.errors import Diagnostic
+
+CACHE_FOLDER = ".digest-cache"
+FORMAT = 1
+"""Bumped when the manifest's shape changes; an older manifest is then ignored."""
+
+
+def fingerprint(*parts: str) -> str:
+    """A short, stable hash of `parts` (they are joined with a separator no part contains)."""
+    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(joined, digest_size=16).hexdigest()
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a build reports: the same whether it rendered every page or found nothing to do."""
+
+    papers: int
+    files: int
+    """Input files read."""
+    tally: Tally
+    diagnostics: list[Diagnostic]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    inputs: dict[str, tuple[int, int]]
+    """Input file (as a path) → (size, modification time in ns)."""
+    stamp: str
+    outputs: dict[str, str]
+    """Output path → its fingerprint."""
+    marker: tuple[int, int, int]
+    content: str
+    """The fingerprint of every input file's bytes: the search index, feeds and sitemap are
+    made again only when it changes (or the stamp does)."""
+    summary: Summary
+    pages: int
+    """The HTML pages of the site."""
+
+
+def location(config: Config, output: Path) -> Path:
+    """The manifest of builds into `output`: one per output folder, in the site's cache folder."""
+    key = hashlib.blake2b(os.fsencode(os.path.abspath(output)), digest_size=8).hexdigest()
+    return config.root / CACHE_FOLDER / f"build-{key}.json"
+
+
+def read(path: Path) -> Manifest | None:
+    """The manifest at `path`, or None when there is none or it cannot be used."""
+    try:
+        raw = json.loads(path.read_bytes())
+        if raw.get("format") != FORMAT:
+            return None
+        summary = raw["summary"]
+        tally = Tally(summary["found"], summary["published"], summary["reported"])
+        diagnostics = [Diagnostic(**d) for d in summary["diagnostics"]]
+        return Manifest(
+            inputs={name: (size, mtime) for name, (size, mtime) in raw["inputs"].items()},
+            stamp=raw["stamp"],
+            outputs=raw["outputs"],
+            marker=tuple(raw["marker"]),
+            summary=Summary(summary["papers"], summary["files"], tally, diagnostics),
+            content=raw["content"],
+            pages=raw["pages"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(path: Path, manifest: Manifest) -> None:
+    """Write the manifest in one step (a reader sees the old one or the new one). A cache that
+    cannot be written only costs the next build its speed, so failures are ignored."""
+    summary = manifest.summary
+    raw: dict[str, Any] = {
+        "format": FORMAT,
+        "version": __version__,
+        "stamp": manifest.stamp,
+        "marker": list(manifest.marker),
+        "content": manifest.content,
+        "pages": manifest.pages,
+        "summary": {
+            "papers": summary.papers,
+            "files": summary.files,
+            "found": summary.tally.found,
+            "published": summary.tally.published,
+            "reported": summary.tally.reported,
+            "diagnostics": [dataclasses.asdict(d) for d in summary.diagnostics],
+        },
+        "inputs": manifest.inputs,
+        "outputs": manifest.outputs,
+    }
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# digest's build cache: safe to delete, never to commit\n*\n")
+        temporary.write_text(json.dumps(raw, ensure_ascii=False, separators=(",", ":")), "utf-8", "surrogateescape")
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def forget(path: Path) -> None:
+    """Remove the manifest before a build changes the output it describes."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def inputs_now(files: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """Each file's size and modification time; a file that cannot be read is left out (its
+    absence alone differs from any earlier manifest)."""
+    seen: dict[str, tuple[int, int]] = {}
+    for file in files:
+        try:
+            status = file.stat()
+        except OSError:
+            continue
+        seen[os.fsdecode(file)] = (status.st_size, status.st_mtime_ns)
+    return seen
+
+
+def marker_identity(marker: Path) -> tuple[int, int, int] | None:
+    try:
+        status = marker.stat()
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_mtime_ns)
+
+
+def stamp(config: Config, content: Path, template_folders: Iterable[Path]) -> str:
+    """Everything besides the input files that every page depends on: the package (its version
+    and its code, so that an upgrade, or an edit to a source checkout, rebuilds everything), the
+    template folders' files, and site.toml's settings."""
+    parts = [__version__, repr(config), os.path.abspath(content)]
+    package = Path(__file__).parent
+    parts += _tree(package, "*.py")
+    for folder in template_folders:
+        parts += _tree(folder, "*")
+    return fingerprint(*parts)
+
+
+def _tree(folder: Path, pattern: str) -> list[str]:
+    """Each file's path and content hash, in a stable order."""
+    found = []
+    for file in sorted(folder.rglob(pattern)):
+        if file.is_file() and "__pycache__" not in file.parts:
+            found += [file.relative_to(folder).as_posix(), file_hash(file.read_bytes())]
+    return found

@@ -1,0 +1,135 @@
+"""Rendering on every core: pages are rendered and written by worker processes (processes, not
+threads: rendering is Python code, which the GIL would otherwise run one thread at a time).
+
+The workers are forked from the build, so they start with the site already in memory and
+nothing large crosses between processes: the build hands out slices of its list of pages,
+each worker renders and writes its slices itself, and hands back only counts and timings.
+Every page is rendered on its own from the same data, so the output is the same, byte for
+byte, whatever the number of workers. Where `fork` is missing (Windows, macOS's default is
+`spawn`) or the work is small, everything runs in the build's own process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from digest.render import PageJob, Pages, TemplateTime
+from digest.write import Target
+
+SLICE = 128
+"""Pages per slice handed to a worker: small enough to balance the load and show progress,
+large enough that handing them out costs nothing."""
+ALONE = 600
+"""Fewer pages than this are rendered in the build's own process: starting workers would cost
+more than it saves."""
+
+
+@dataclass(slots=True)
+class Done:
+    """What a slice of work cost, for progress and `--profile`."""
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Each file made (page, or a whole-site task's file) → the hash of its bytes."""
+    pages: int = 0
+    """How many of them are pages (they count for progress)."""
+    written: int = 0
+    """Files written: the others were already there, the same."""
+    render: float = 0.0
+    write: float = 0.0
+    templates: dict[str, TemplateTime] = field(default_factory=dict)
+    task: str = ""
+    """The whole-site task's name, if this was one."""
+
+
+Task = Callable[[Target], Done]
+"""A piece of work that writes the whole-site files (search index, feeds, …) itself."""
+
+
+# What forked workers inherit: set by `run` in the build's process just before forking.
+_shared: tuple[Pages, list[PageJob], Target, list[Task]] | None = None
+
+
+def available() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], workers: int = 0) -> Iterator[Done]:
+    """Render and write every job, and run every task, on `workers` processes (0: one per core,
+    or none for a small site); yields each slice's `Done` as it finishes (in no fixed order)."""
+    global _shared
+    slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
+    if workers == 0:
+        workers = available() if len(jobs) >= ALONE else 1
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for index in range(len(tasks)):
+            yield _task(target, tasks, index)
+        for start, end in slices:
+            yield _slice(pages, jobs, target, start, end)
+        return
+    _shared = (pages, jobs, target, tasks)
+    try:
+        with _pool(workers) as pool:
+            # The whole-site tasks are the longest: they start first, so they end with the pages.
+            running = [pool.apply_async(_task_in_worker, (index,)) for index in range(len(tasks))]
+            yield from pool.imap_unordered(_slice_in_worker, slices)
+            for result in running:
+                yield result.get()
+    finally:
+        _shared = None
+
+
+def _pool(workers: int) -> multiprocessing.pool.Pool:
+    """Worker processes that leave Ctrl-C to the build, which stops them. Ctrl-C is held back
+    while they are forked: CPython drops an interrupt that lands in its after-fork hooks."""
+    interrupt = {signal.SIGINT}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, interrupt)
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # an interrupt held back is raised here
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _slice_in_worker(bounds: tuple[int, int]) -> Done:
+    assert _shared is not None, "workers are forked from run()"
+    pages, jobs, target, _ = _shared
+    return _slice(pages, jobs, target, *bounds)
+
+
+def _task_in_worker(index: int) -> Done:
+    assert _shared is not None, "workers are forked from run()"
+    _, _, target, tasks = _shared
+    return _task(target, tasks, index)
+
+
+def _slice(pages: Pages, jobs: list[PageJob], target: Target, start: int, end: int) -> Done:
+    done = Done(pages=end - start)
+    pages.times = {}
+    for job in jobs[start:end]:
+        began = time.perf_counter()
+        data = pages.render(job)
+        rendered = time.perf_counter()
+        done.hashes[job.path] = target.put(job.path, data)
+        done.written += target.wrote
+        done.render += rendered - began
+        done.write += time.perf_counter() - rendered
+    done.templates = pages.times
+    return done
+
+
+def _task(target: Target, tasks: list[Task], index: int) -> Done:
+    return tasks[index](target)

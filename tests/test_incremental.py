@@ -1,0 +1,216 @@
+"""Incremental builds: a build redoes only what changed since the last one, and what it leaves
+is byte for byte what a clean build would make (issue: scale and speed, points 3 and 4)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SHARED
+
+from digest import manifest
+from digest.build import BuildResult, build
+from digest.config import load_config
+from digest.write import Target
+
+CORPUS = sorted((SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md"))
+SEED = "content/arxiv/2023-10-03/cs.CL.md"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """The seeds and three corpus digests, built once into public/."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(REPO / "site.toml", root / "site.toml")
+    shutil.copytree(REPO / "content", root / "content")
+    for file in CORPUS[:3]:
+        add_corpus_file(root, file)
+    assert run(root).kind == "full"
+    return root
+
+
+def add_corpus_file(root: Path, file: Path) -> Path:
+    target = root / "content" / "arxiv" / file.parent.name / file.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(file, target)
+    return target
+
+
+def run(root: Path, output: str = "public", jobs: int = 1, full: bool = False) -> BuildResult:
+    return build(load_config(root / "site.toml"), output=root / output, jobs=jobs, full=full)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def identities(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and modification time: the same pair means the file was not touched."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def clean_build(root: Path) -> dict[str, bytes]:
+    assert run(root, "clean", full=True).kind == "full"
+    return tree(root / "clean")
+
+
+def edit_a_summary(root: Path) -> None:
+    seed = root / SEED
+    text = seed.read_text(encoding="utf-8")
+    first = text.index("    ", text.index("# 详细"))  # a detail block's first indented line
+    seed.write_text(text[:first] + "    改过的" + text[first + 4 :], encoding="utf-8")
+
+
+def add_a_file(root: Path) -> None:
+    add_corpus_file(root, CORPUS[5])
+
+
+def delete_a_file(root: Path) -> None:
+    (root / "content" / "arxiv" / CORPUS[1].parent.name / CORPUS[1].name).unlink()
+
+
+def override_a_template(root: Path) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    builtin = (REPO / "templates" / "paper.html").read_text(encoding="utf-8")
+    (root / "templates" / "paper.html").write_text(builtin + "{# overridden #}\n<!-- mine -->\n", encoding="utf-8")
+
+
+def change_the_config(root: Path) -> None:
+    with (root / "site.toml").open("a", encoding="utf-8") as config:
+        config.write('\nbase_url = "https://example.org/papers/"\n')
+    text = (root / "site.toml").read_text(encoding="utf-8")
+    (root / "site.toml").write_text(text.replace("page_size = 200", "page_size = 50"), encoding="utf-8")
+
+
+CHANGES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "new file": (add_a_file, "update"),
+    "edited file": (edit_a_summary, "update"),
+    "deleted file": (delete_a_file, "update"),
+    "template change": (override_a_template, "full"),
+    "config change": (change_the_config, "full"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_build_after_a_change_equals_a_clean_build(site: Path, change: str) -> None:
+    apply, kind = CHANGES[change]
+    apply(site)
+    assert run(site).kind == kind
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_build_after_an_upgrade_equals_a_clean_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = identities(site / "public")
+    monkeypatch.setattr(manifest, "__version__", "99.0")
+    result = run(site)
+    assert result.kind == "full", "a new version of digest may render any page differently"
+    assert tree(site / "public") == clean_build(site)
+    after = identities(site / "public")
+    assert after["assets/style.css"] == before["assets/style.css"], "a file that comes out the same is not touched"
+
+
+def test_an_update_touches_only_what_changed(site: Path) -> None:
+    public = site / "public"
+    before, old = identities(public), tree(public)
+    edit_a_summary(site)
+    result = run(site)
+    after, new = identities(public), tree(public)
+    changed = {path for path in new if new[path] != old.get(path)}
+    touched = {path for path in after if after[path] != before.get(path)}
+    assert result.kind == "update"
+    assert changed, "the edit shows on some page"
+    assert touched == changed, "exactly the files whose bytes changed are written"
+    assert result.written == len(changed)
+    assert len(changed) < len(new) / 10
+
+
+def test_an_update_removes_pages_the_site_lost(site: Path) -> None:
+    gone = site / "content" / "arxiv" / CORPUS[2].parent.name / CORPUS[2].name
+    pages_before = set(tree(site / "public"))
+    gone.unlink()
+    assert run(site).kind == "update"
+    pages_after = set(tree(site / "public"))
+    assert pages_before - pages_after, "the file's own digest page, at least, is gone"
+    assert not [p for p in (site / "public").rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+def test_nothing_changed_means_nothing_read_or_written(site: Path) -> None:
+    (site / SEED).write_text((site / SEED).read_text(encoding="utf-8") + "\n| [^1] | broken |\n", encoding="utf-8")
+    first = run(site)
+    assert first.summary.diagnostics, "the broken row is reported"
+    before = identities(site / "public")
+    again = run(site)
+    assert (again.kind, again.written, again.site) == ("none", 0, None)
+    assert again.summary == first.summary, "the same report, diagnostics and all"
+    assert identities(site / "public") == before
+
+
+def test_a_touched_file_with_the_same_bytes_rewrites_nothing(site: Path) -> None:
+    before = identities(site / "public")
+    os.utime(site / SEED, ns=(1, 1))
+    result = run(site)
+    assert result.kind == "update" and result.written == 0
+    assert identities(site / "public") == before
+    assert run(site).kind == "none", "the new modification time is remembered"
+
+
+def test_output_is_the_same_for_any_number_of_workers(site: Path) -> None:
+    add_a_file(site)
+    one = run(site, "one", jobs=1, full=True)
+    two = run(site, "two", jobs=2, full=True)
+    three = run(site, "three", jobs=3, full=True)
+    assert one.pages == two.pages == three.pages
+    assert tree(site / "one") == tree(site / "two") == tree(site / "three")
+
+
+def test_an_update_on_workers_equals_a_clean_build(site: Path) -> None:
+    for file in (CORPUS[3], CORPUS[5]):
+        add_corpus_file(site, file)
+    assert run(site, jobs=2).kind == "update"
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_killed_update_is_mended_by_the_next_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit_a_summary(site)
+    add_a_file(site)
+    put = Target.put
+    calls = 0
+
+    def dies_half_way(self: Target, path: str, data: bytes) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 20:
+            raise KeyboardInterrupt
+        return put(self, path, data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Target, "put", dies_half_way)
+        with pytest.raises(KeyboardInterrupt):
+            run(site)
+    assert run(site).kind == "full", "no manifest survives a killed update"
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_replaced_output_folder_is_built_in_full(site: Path) -> None:
+    shutil.rmtree(site / "public")
+    assert run(site).kind == "full"
+    other = run(site, "public-2")
+    assert other.kind == "full", "each output folder has its own manifest"
+    shutil.rmtree(site / "public")
+    shutil.copytree(site / "public-2", site / "public")  # another build's site in our folder
+    assert run(site).kind == "full"
+
+
+def test_the_manifest_is_kept_outside_the_site(site: Path) -> None:
+    cache = site / manifest.CACHE_FOLDER
+    assert list(cache.glob("build-*.json")), "the manifest is in the cache folder"
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert not [p for p in tree(site / "public") if "manifest" in p or p.endswith(".json")]
