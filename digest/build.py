@@ -13,7 +13,7 @@ from digest import discover, feeds, manifest, search, workers
 from digest.census import Tally, account
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
-from digest.manifest import Manifest, Summary, file_hash, fingerprint
+from digest.manifest import Manifest, ParseCache, Summary, file_hash, fingerprint
 from digest.model import DigestFile
 from digest.parse import parse_file
 from digest.profile import Profile
@@ -66,10 +66,13 @@ def load(
     paths: Sequence[Path] = (),
     progress: Progress = quiet,
     profile: Profile | None = None,
+    cache: ParseCache | None = None,
 ) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
-    digest file under the content folder."""
+    digest file under the content folder. With a `cache`, files parsed before are not parsed
+    again."""
     profile = profile or Profile()
+    cache = cache or ParseCache(None)
     content = content or config.content
     if not paths and not content.is_dir():
         raise DigestError(
@@ -91,7 +94,7 @@ def load(
         where = _display(content, config.root, content)
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
     for file in progress(files, len(files), "read", "files"):
-        digest, found, counted = _read(file, config.root, content, profile, hashes)
+        digest, found, counted = _read(file, config.root, content, profile, hashes, cache)
         diagnostics.extend(found)
         tally.add(counted)
         if digest is not None:
@@ -116,9 +119,9 @@ def _each_once(files: Iterable[Path]) -> list[Path]:
 
 
 def _read(
-    file: Path, root: Path, content: Path, profile: Profile, hashes: dict[str, str]
+    file: Path, root: Path, content: Path, profile: Profile, hashes: dict[str, str], cache: ParseCache
 ) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
-    """Parse one file and account for the papers it declares."""
+    """Parse one file (or take it from the cache) and account for the papers it declares."""
     name = _display(file, root, content)
     try:
         with profile.stage("read"):
@@ -134,12 +137,15 @@ def _read(
         content_path = file.relative_to(content).as_posix()
     except ValueError:  # a file named on the command line, outside the content folder
         content_path = Path(os.path.relpath(file)).as_posix()
-    with profile.stage("parse"):
-        digest, found = parse_file(readable, _readable(content_path), data)
-        diagnostics.extend(found)
-        counted = account(readable, data.decode("utf-8", "replace"), digest, found)
     hashes[readable] = file_hash(data)
-    return digest, diagnostics, counted
+    key = cache.key(readable, _readable(content_path), hashes[readable])
+    with profile.stage("parse"):
+        if (parsed := cache.get(key)) is None:
+            digest, found = parse_file(readable, _readable(content_path), data)
+            parsed = digest, found, account(readable, data.decode("utf-8", "replace"), digest, found)
+            cache.put(key, parsed)
+    digest, found, counted = parsed
+    return digest, diagnostics + found, counted
 
 
 def build(
@@ -168,7 +174,9 @@ def build(
         seconds = time.perf_counter() - started
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
 
-    loaded = load(config, content, progress=progress, profile=profile)
+    cache = ParseCache(config.root / manifest.CACHE_FOLDER / "parsed")
+    loaded = load(config, content, progress=progress, profile=profile, cache=cache)
+    cache.prune()
     with profile.stage("plan"):
         plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
     manifest.forget(where)  # from here until the new one is written, the output is in flux

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,15 +130,21 @@ def write(path: Path, manifest: Manifest) -> None:
     }
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# digest's build cache: safe to delete, never to commit\n*\n")
+        _make_cache_folder(path.parent)
         temporary.write_text(json.dumps(raw, ensure_ascii=False, separators=(",", ":")), "utf-8", "surrogateescape")
         temporary.replace(path)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def _make_cache_folder(folder: Path) -> None:
+    """The cache folder (or a folder inside it), which git is told to ignore."""
+    folder.mkdir(parents=True, exist_ok=True)
+    top = folder if folder.name == CACHE_FOLDER else folder.parent
+    ignore = top / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# digest's build cache: safe to delete, never to commit\n*\n")
 
 
 def forget(path: Path) -> None:
@@ -170,12 +178,63 @@ def stamp(config: Config, content: Path, template_folders: Iterable[Path]) -> st
     """Everything besides the input files that every page depends on: the package (its version
     and its code, so that an upgrade, or an edit to a source checkout, rebuilds everything), the
     template folders' files, and site.toml's settings."""
-    parts = [__version__, repr(config), os.path.abspath(content)]
-    package = Path(__file__).parent
-    parts += _tree(package, "*.py")
+    parts = [code_stamp(), repr(config), os.path.abspath(content)]
     for folder in template_folders:
         parts += _tree(folder, "*")
     return fingerprint(*parts)
+
+
+@functools.cache
+def code_stamp() -> str:
+    """This package's version and code: what parsing a file depends on besides its bytes."""
+    return fingerprint(__version__, *_tree(Path(__file__).parent, "*.py"))
+
+
+class ParseCache:
+    """Parsed input files, by the hash of their bytes, name and place (and this package's
+    code), so that a build parses only the files that changed since the last one.
+
+    Entries are pickles that only digest writes, in the site's own cache folder; entries no
+    build used last are removed by `prune`.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def key(self, name: str, content_path: str, digest: str) -> str:
+        return fingerprint(code_stamp(), name, content_path, digest)
+
+    def get(self, key: str) -> Any:
+        if self.folder is None:
+            return None
+        self.used.add(key)
+        try:
+            return pickle.loads((self.folder / f"{key}.pickle").read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        target = self.folder / f"{key}.pickle"
+        temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        try:
+            _make_cache_folder(self.folder)
+            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+    def prune(self) -> None:
+        """Remove the entries of files this build did not read."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for entry in self.folder.iterdir():
+            if entry.name.removesuffix(".pickle") not in self.used:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
 
 
 def _tree(folder: Path, pattern: str) -> list[str]:

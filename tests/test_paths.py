@@ -270,11 +270,10 @@ def test_hostile_names_in_content_stay_inside_the_output_folder(tmp_path: Path) 
     assert all(line.startswith("content/arxiv/2024-01-01/d.md:") for line in errors), run.stderr[-2000:]
     assert run.returncode == (1 if errors else 0), run.stdout + run.stderr
 
-    cache = site / ".digest-cache"
     made = listing(tmp_path, public) - before
-    manifests = {p.relative_to(tmp_path).as_posix() for p in cache.glob("build-*.json")}
-    expected = {"site/.digest-cache", "site/.digest-cache/.gitignore", *manifests}
-    assert len(manifests) == 1 and made == expected, "the build wrote outside its output folder and cache"
+    outside = {path for path in made if path.split(os.sep)[:2] != ["site", ".digest-cache"]}
+    assert outside == set(), "the build wrote outside its output folder and its cache"
+    assert len(list((site / ".digest-cache").glob("build-*.json"))) == 1, "the manifest is in the cache"
     assert public.is_dir()
     root = public.resolve()
     written = [Path(folder, name) for folder, _, names in os.walk(public) for name in names]
