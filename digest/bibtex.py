@@ -92,6 +92,14 @@ _TEXT_ESCAPES = {
     "^": r"\^{}",
     "~": r"\~{}",
 }
+_TEXT_TABLE = str.maketrans(_TEXT_ESCAPES)
+# Characters that `_text` writes otherwise than as they are: escapes, braces, TeX quotes.
+_LATEX_SPECIAL = re.compile(r"[\\&%#_$^~{}“”]")
+_BRACE = re.compile(r"([{}])")
+# What `_clean` makes a space: control characters (Unicode category Cc) and the line and
+# paragraph separators (Zl, Zp); and what it makes U+FFFD: lone surrogates.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _QUOTES = {"“": "``", "”": "''"}  # the scanner's reading of TeX quotes, written back
 _MACROS = {"i": "\\textit{", "b": "\\textbf{", "em": "\\emph{"}  # the page's tags → LaTeX
 _CLOSERS = {"$$": "$$", "\\(": "\\)"}
@@ -223,9 +231,9 @@ def _booktitle(venue: str) -> str:
 def _key(paper: Paper, year: int | None) -> str:
     """`surname` + `year` + first significant title word (`chen2023evoprompting`); without
     authors, `arxiv` + the arXiv ID, or the paper's ID."""
-    authors = [a for a in paper.authors if _text(a)]
-    if authors:
-        words = [_ascii(word).lower() for word in _clean(authors[0]).split()]
+    first_author = next((a for a in paper.authors if _text(a)), None)
+    if first_author is not None:
+        words = [_ascii(word).lower() for word in _clean(first_author).split()]
         surname = next((w for w in reversed(words) if w), "anon")
         title_word = next(
             (w for w in (_ascii(word).lower() for word in _clean(paper.title).split()) if w and w not in STOP_WORDS), ""
@@ -253,11 +261,7 @@ def _key_safe(text: str) -> str:
 def _clean(text: str) -> str:
     """Control characters and line breaks as spaces, white space runs as one, lone surrogates
     as U+FFFD, no space at either end."""
-    chars = (
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else "\ufffd" if "\ud800" <= ch <= "\udfff" else ch
-        for ch in text
-    )
-    return _SPACES.sub(" ", "".join(chars)).strip()
+    return _SPACES.sub(" ", _SURROGATES.sub("\ufffd", _BREAKS.sub(" ", text))).strip()
 
 
 def _authors(authors: tuple[str, ...]) -> str:
@@ -268,8 +272,11 @@ def _authors(authors: tuple[str, ...]) -> str:
 
 def _text(value: str) -> str:
     """`value` as a field's text: valid BibTeX, and LaTeX that prints what the page shows."""
+    value = _clean(value)
+    if not richtext.has_constructs(value) and not _LATEX_SPECIAL.search(value):
+        return value  # most fields: plain text with nothing to escape, written as it is
     out = _Writer()
-    for kind, token, opener in richtext.tokens(_clean(value)):
+    for kind, token, opener in richtext.tokens(value):
         if kind == "text":
             out.text(_QUOTES.get(token, token))
         elif kind == "math":
@@ -366,16 +373,16 @@ class _Writer:
         self.parts.append(latex)
 
     def text(self, text: str) -> None:
-        for ch in text:
-            if ch == "{":
+        for piece in _BRACE.split(text):  # runs of text, and each brace between them
+            if piece == "{":
                 self.open_braces.append(len(self.parts))
                 self.parts.append("")  # "{" once its partner comes
-            elif ch == "}":
+            elif piece == "}":
                 if self.open_braces and self.open_braces[-1] != -1:
                     self.parts[self.open_braces.pop()] = "{"
                     self.parts.append("}")
-            else:
-                self.parts.append(_TEXT_ESCAPES.get(ch, ch))
+            elif piece:
+                self.parts.append(piece.translate(_TEXT_TABLE))
 
     def open(self, macro: str) -> None:
         self.open_braces.append(-1)

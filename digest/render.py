@@ -8,6 +8,7 @@ write is relative and names a file.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from digest import __version__, discover, feeds, search, urls
 from digest.bibtex import bibtex
@@ -29,6 +31,8 @@ from digest.richtext import mark_chinese, plain, rich
 from digest.site import Site, kind_in
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
+TEMPLATES = ("home.html", "paper.html", "digest.html", "collection.html", "listing.html", "digests.html", "search.html")
+"""The templates of the site's pages (each may extend or import others)."""
 
 
 def builtin_templates() -> Path:
@@ -54,7 +58,9 @@ def environment(config: Config) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # a build makes its own environment: templates never change under it
     )
+    env.filters["bi"] = bilingual
     env.filters["text"] = mark_chinese
     env.filters["rich"] = rich
     env.filters["rich_zh"] = lambda text: rich(text, chinese=True)
@@ -71,6 +77,14 @@ def environment(config: Config) -> jinja2.Environment:
         json_ld=lambda paper, page: discover.json_ld(paper, page, config),
     )
     return env
+
+
+def bilingual(english: str, chinese: str) -> Markup:
+    """`{{ "Summary"|bi("总结") }}`: a label in both languages, each marked with its own, as the
+    `bi` macro writes it. On fixed text Jinja calls it once, when it compiles the template."""
+    return Markup('<span class="l-en" lang="en">{}</span> <span class="l-zh" lang="zh-Hans">{}</span>').format(
+        english, chinese
+    )
 
 
 def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
@@ -157,6 +171,9 @@ class Pages:
         # For links to a paper's own category and venues: a page's fingerprint covers the
         # links of the papers it shows, not the whole of these tables.
         self._env.globals.update(self._links)
+        for name in TEMPLATES:  # compiled once here, not once in each worker process
+            with contextlib.suppress(jinja2.TemplateError):  # reported when a page needs it
+                self._env.get_template(name)
 
     def plan(self, tokens: dict[str, str]) -> list[PageJob]:
         """Every page, in a stable order; `tokens` holds each input file's content hash by its

@@ -35,7 +35,13 @@ MATH_BUDGET = 10_000
 MAX_DEPTH = 100
 
 _CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)"}
-_SPECIAL = re.compile(r"\$\$?|\{(?=\\)|\\|``|''|\*\*|https?://", re.IGNORECASE)
+# Where a construct may start: `$`, `{\`, `\`, two backquotes or quotes, `**`, or `http://` or
+# `https://` in any case (ſ, U+017F, counts as s, as it did under IGNORECASE). Each
+# alternative starts with one fixed character, so that the regex engine jumps from one such
+# character to the next: with IGNORECASE, or a leading character class, it tries every
+# alternative at every position, several times slower.
+_URL_TAIL = "[Tt][Tt][Pp][Ssſ]?://"
+_SPECIAL = re.compile(r"\$\$?|\{(?=\\)|\\|``|''|\*\*|h" + _URL_TAIL + "|H" + _URL_TAIL)
 _MACRO = re.compile(r"\\(textit|textbf|emph|url)\{")
 _TAGS = {"textit": "i", "textbf": "b", "emph": "em", "text": ""}
 # A formula made only of these is text that was put in `$…$`: `$\textit{unsupervised}$`.
@@ -80,6 +86,8 @@ def rich(text: str, *, chinese: bool = False) -> Markup:
     `chinese` says the field sits in an element that is already `lang="zh-Hans"` (a Chinese
     title, summary or abstract): its plain text then needs no spans of its own."""
     escape_text = escape if chinese else mark_chinese
+    if not has_constructs(text):  # most fields: nothing to render, only text to escape
+        return escape_text(text)
     out: list[str] = []
     pending: list[str] = []
     budget = MATH_BUDGET
@@ -103,9 +111,12 @@ def rich(text: str, *, chinese: bool = False) -> Markup:
     return Markup("".join(out))
 
 
+@functools.lru_cache(maxsize=256)  # a page asks for its title and abstract more than once
 def plain(text: str) -> str:
     """The field as plain text, for places where markup cannot go (`<title>`, meta description):
     macros give their content, TeX quotes become “ ”, `**` goes, math stays as TeX in `$`."""
+    if not has_constructs(text):  # most fields: the text is its own plain text
+        return text
     out: list[str] = []
     for kind, value, opener in _Scanner(text).tokens():
         if kind == "math":
@@ -115,6 +126,12 @@ def plain(text: str) -> str:
         elif kind not in ("strong", "/strong"):
             out.append(value)
     return "".join(out)
+
+
+def has_constructs(text: str) -> bool:
+    """Whether `text` may hold a construct; when not, `tokens` gives it as a single `text`
+    token (none when it is empty). One regex search: the quick test before the scanner."""
+    return _SPECIAL.search(text) is not None
 
 
 def tokens(text: str) -> Iterator[tuple[str, str, str]]:
@@ -143,13 +160,12 @@ def tokens(text: str) -> Iterator[tuple[str, str, str]]:
 def mark_chinese(text: str) -> Markup:
     """Escape `text` and wrap each run of Chinese in `<span lang="zh-Hans">`, so that a mostly
     English field still tells browsers which glyphs are Chinese."""
-    if not has_cjk(text):
+    if text.isascii() or not has_cjk(text):  # `isascii` is a flag lookup: no scan
         return escape(text)
     out: list[str] = []
     position = 0
     for match in CJK_RUN.finditer(text):
-        out.append(escape(text[position : match.start()]))
-        out.append(Markup('<span lang="zh-Hans">%s</span>') % match.group())
+        out += (escape(text[position : match.start()]), '<span lang="zh-Hans">', escape(match.group()), "</span>")
         position = match.end()
     out.append(escape(text[position:]))
     return Markup("".join(out))
@@ -224,18 +240,37 @@ class _Finder:
     The scanner asks with ever larger starts. An answer stays right for every later start up
     to it, so each stretch of text is searched once and a field costs linear time overall."""
 
-    def __init__(self, text: str, needle: str, accept: Callable[[int], bool] = lambda _: True) -> None:
+    __slots__ = ("accept", "answer", "asked", "needle", "text")
+
+    def __init__(self, text: str, needle: str, accept: Callable[[str, int], bool] | None) -> None:
         self.text, self.needle, self.accept = text, needle, accept
         self.asked = len(text) + 1
         self.answer = -1
 
     def find(self, start: int) -> int:
         if not (self.asked <= start and (self.answer == -1 or self.answer >= start)):
-            found = self.text.find(self.needle, start)
-            while found != -1 and not self.accept(found):
-                found = self.text.find(self.needle, found + 1)
+            text, needle, accept = self.text, self.needle, self.accept
+            found = text.find(needle, start)
+            while found != -1 and accept is not None and not accept(text, found):
+                found = text.find(needle, found + 1)
             self.asked, self.answer = start, found
         return self.answer
+
+
+def _unescaped(text: str, j: int) -> bool:
+    return text[j - 1] != "\\"
+
+
+def _after_non_space(text: str, j: int) -> bool:
+    return not text[j - 1].isspace()
+
+
+# What the scanner looks for ahead, and which occurrences count: a closing `$` or `$$` not
+# escaped, a closing `**` not after a space; any `\)`, `}`, `{`, `''` and blank line.
+_ACCEPT: dict[str, Callable[[str, int], bool] | None] = {
+    "$": _unescaped, "$$": _unescaped, "**": _after_non_space, "\\)": None, "}": None, "{": None, "''": None,
+    "\n\n": None,
+}  # fmt: skip
 
 
 class _Scanner:
@@ -245,14 +280,14 @@ class _Scanner:
         self.text = text
         self.strong = False  # inside `**…**`
         self.quotes = 0  # TeX quotes opened and not yet closed
-        self.dollar = _Finder(text, "$", lambda j: text[j - 1] != "\\")
-        self.display = _Finder(text, "$$", lambda j: text[j - 1] != "\\")
-        self.paren = _Finder(text, "\\)")
-        self.brace = _Finder(text, "}")
-        self.open_brace = _Finder(text, "{")
-        self.stars = _Finder(text, "**", lambda j: not text[j - 1].isspace())
-        self.close_quote = _Finder(text, "''")
-        self.blank = _Finder(text, "\n\n")
+        self.finders: dict[str, _Finder] = {}  # by needle (`_ACCEPT`), each made on first use
+
+    def find(self, needle: str, start: int) -> int:
+        """The next `needle` at or after `start` that counts (see `_ACCEPT`), or -1."""
+        finder = self.finders.get(needle)
+        if finder is None:
+            finder = self.finders[needle] = _Finder(self.text, needle, _ACCEPT[needle])
+        return finder.find(start)
 
     def tokens(self) -> Iterator[_Token]:
         text, position, start = self.text, 0, 0
@@ -274,7 +309,7 @@ class _Scanner:
 
     def _construct(self, i: int, special: str) -> _Hit:
         if special == "$$":
-            return self._formula(i, "$$", self.display.find(i + 2))
+            return self._formula(i, "$$", self.find("$$", i + 2))
         if special == "$":
             return self._inline(i)
         if special == "\\":
@@ -300,7 +335,7 @@ class _Scanner:
         if end == -1:
             return None
         source = self.text[i + len(opener) : end]
-        blank = self.blank.find(i)
+        blank = self.find("\n\n", i)
         if not source.strip() or (blank != -1 and blank < end):
             return None
         return [("math", source, opener)], end + len(_CLOSERS[opener])
@@ -308,17 +343,17 @@ class _Scanner:
     def _inline(self, i: int) -> _Hit:
         if i + 1 >= len(self.text) or self.text[i + 1].isspace():
             return None
-        end = self.dollar.find(i + 2)
+        end = self.find("$", i + 2)
         return self._formula(i, "$", end) if self._closes_math(end) else None
 
     def _backslash(self, i: int) -> _Hit:
         text = self.text
         if text.startswith("\\(", i):
-            return self._formula(i, "\\(", self.paren.find(i + 2))
+            return self._formula(i, "\\(", self.find("\\)", i + 2))
         macro = _MACRO.match(text, i)
         if macro is None:
             return self._char(_TEX_CHAR.match(text, i))
-        close, brace = self.brace.find(macro.end()), self.open_brace.find(macro.end())
+        close, brace = self.find("}", macro.end()), self.find("{", macro.end())
         if close == -1 or (brace != -1 and brace < close):
             return None
         inner = text[macro.end() : close]
@@ -340,13 +375,13 @@ class _Scanner:
             self.strong = False
             return [("/strong", "", "")], i + 2
         after = text[i + 2 : i + 3]
-        if not self.strong and after.strip() and after != "*" and self.stars.find(i + 3) != -1:
+        if not self.strong and after.strip() and after != "*" and self.find("**", i + 3) != -1:
             self.strong = True
             return [("strong", "", "")], i + 2
         return None
 
     def _quote(self, i: int, quote: str) -> _Hit:
-        if quote == "``" and self.close_quote.find(i + 2) != -1:
+        if quote == "``" and self.find("''", i + 2) != -1:
             self.quotes += 1
             return [("text", "“", "")], i + 2
         if quote == "''" and self.quotes:
