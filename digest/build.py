@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest import discover, feeds, manifest, search, workers
-from digest.census import Tally, account
+from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
 from digest.manifest import Manifest, ParseCache, Summary, file_hash, fingerprint
 from digest.model import DigestFile
-from digest.parse import parse_file
 from digest.profile import Profile
 from digest.progress import Progress, quiet
 from digest.render import PageJob, Pages, assets, template_folders
@@ -67,10 +67,11 @@ def load(
     progress: Progress = quiet,
     profile: Profile | None = None,
     cache: ParseCache | None = None,
+    jobs: int = 0,
 ) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
     digest file under the content folder. With a `cache`, files parsed before are not parsed
-    again."""
+    again. `jobs`: worker processes for parsing (0: one per core when there is much to parse)."""
     profile = profile or Profile()
     cache = cache or ParseCache(None)
     content = content or config.content
@@ -93,12 +94,23 @@ def load(
         )
         where = _display(content, config.root, content)
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
-    for file in progress(files, len(files), "read", "files"):
-        digest, found, counted = _read(file, config.root, content, profile, hashes, cache)
-        diagnostics.extend(found)
-        tally.add(counted)
-        if digest is not None:
-            digests.append(digest)
+    with profile.stage("read"):
+        opened = [_open(file, config.root, content, hashes, cache) for file in files]
+    unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
+    parsed = workers.parse(unparsed, jobs)
+    for file in progress(opened, len(opened), "read", "files"):
+        if file.data is not None and file.parsed is None:
+            with profile.stage("parse"):
+                blob = next(parsed)
+                cache.put(file.key, blob)
+                file.parsed = pickle.loads(blob)
+        diagnostics.extend(file.diagnostics)
+        if file.parsed is not None:
+            digest, found, counted = file.parsed
+            diagnostics.extend(found)
+            tally.add(counted)
+            if digest is not None:
+                digests.append(digest)
     for path, line in tally.lost:
         message = "this paper was neither published nor reported; this is a bug in digest"
         diagnostics.append(Diagnostic(path, line, 1, "error", message, "please report it with this file"))
@@ -118,17 +130,31 @@ def _each_once(files: Iterable[Path]) -> list[Path]:
     return unique
 
 
-def _read(
-    file: Path, root: Path, content: Path, profile: Profile, hashes: dict[str, str], cache: ParseCache
-) -> tuple[DigestFile | None, list[Diagnostic], Tally]:
-    """Parse one file (or take it from the cache) and account for the papers it declares."""
+@dataclass(slots=True)
+class _Opened:
+    """An input file, read, and parsed if the cache had it."""
+
+    name: str
+    """As diagnostics and pages name it."""
+    content_path: str
+    data: bytes | None
+    """None when the file could not be read."""
+    diagnostics: list[Diagnostic]
+    """About the file itself (it cannot be read, its name is not UTF-8)."""
+    key: str = ""
+    parsed: tuple[DigestFile | None, list[Diagnostic], Tally] | None = None
+    """The digest, the parser's diagnostics and the census of its papers."""
+
+
+def _open(file: Path, root: Path, content: Path, hashes: dict[str, str], cache: ParseCache) -> _Opened:
+    """Read one file, and take its parsed form from the cache if it is there."""
     name = _display(file, root, content)
     try:
-        with profile.stage("read"):
-            data = file.read_bytes()
+        data = file.read_bytes()
     except OSError as exc:
         hint = "check that the file exists and can be read; a link may be broken"
-        return None, [Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)], Tally()
+        error = Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)
+        return _Opened(name, "", None, [error])
     diagnostics = []
     if name != (readable := _readable(name)):
         hint = "rename the file; until then its name is shown with \ufffd"
@@ -137,15 +163,11 @@ def _read(
         content_path = file.relative_to(content).as_posix()
     except ValueError:  # a file named on the command line, outside the content folder
         content_path = Path(os.path.relpath(file)).as_posix()
+    opened = _Opened(readable, _readable(content_path), data, diagnostics)
     hashes[readable] = file_hash(data)
-    key = cache.key(readable, _readable(content_path), hashes[readable])
-    with profile.stage("parse"):
-        if (parsed := cache.get(key)) is None:
-            digest, found = parse_file(readable, _readable(content_path), data)
-            parsed = digest, found, account(readable, data.decode("utf-8", "replace"), digest, found)
-            cache.put(key, parsed)
-    digest, found, counted = parsed
-    return digest, diagnostics + found, counted
+    opened.key = cache.key(opened.name, opened.content_path, hashes[readable])
+    opened.parsed = cache.get(opened.key)
+    return opened
 
 
 def build(
@@ -175,7 +197,7 @@ def build(
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
 
     cache = ParseCache(config.root / manifest.CACHE_FOLDER / "parsed")
-    loaded = load(config, content, progress=progress, profile=profile, cache=cache)
+    loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs)
     cache.prune()
     with profile.stage("plan"):
         plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)

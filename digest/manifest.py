@@ -214,14 +214,15 @@ class ParseCache:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, blob: bytes) -> None:
+        """Keep `blob`, a pickle, as the entry for `key`."""
         if self.folder is None:
             return
         target = self.folder / f"{key}.pickle"
         temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
         try:
             _make_cache_folder(self.folder)
-            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.write_bytes(blob)
             temporary.replace(target)
         except OSError:
             with contextlib.suppress(OSError):

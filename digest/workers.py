@@ -11,14 +11,18 @@ byte, whatever the number of workers. Where `fork` is missing (Windows, macOS's 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import pickle
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from digest.census import account
+from digest.parse import parse_file
 from digest.render import PageJob, Pages, TemplateTime
 from digest.write import Target
 
@@ -28,6 +32,8 @@ large enough that handing them out costs nothing."""
 ALONE = 600
 """Fewer pages than this are rendered in the build's own process: starting workers would cost
 more than it saves."""
+PARSE_ALONE = 4_000_000
+"""Fewer bytes than this are parsed in the build's own process (about 1,500 papers)."""
 
 
 @dataclass(slots=True)
@@ -51,8 +57,9 @@ Task = Callable[[Target], Done]
 """A piece of work that writes the whole-site files (search index, feeds, …) itself."""
 
 
-# What forked workers inherit: set by `run` in the build's process just before forking.
+# What forked workers inherit: set in the build's process just before forking.
 _shared: tuple[Pages, list[PageJob], Target, list[Task]] | None = None
+_files: Sequence[tuple[str, str, bytes]] = ()
 
 
 def available() -> int:
@@ -77,6 +84,9 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
             yield _slice(pages, jobs, target, start, end)
         return
     _shared = (pages, jobs, target, tasks)
+    # The site stays shared with the workers, page for page, until one writes to it; the
+    # collector would write to every object it visits, so it leaves the site alone meanwhile.
+    gc.freeze()
     try:
         with _pool(workers) as pool:
             # The whole-site tasks are the longest: they start first, so they end with the pages.
@@ -86,6 +96,37 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
                 yield result.get()
     finally:
         _shared = None
+        gc.unfreeze()
+
+
+def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator[bytes]:
+    """Each (name, content path, bytes) parsed and accounted for, as the pickle of (digest,
+    diagnostics, tally), in order; on `workers` processes (0: one per core when there is much
+    to parse)."""
+    global _files
+    if workers == 0:
+        workers = available() if sum(len(data) for _, _, data in files) >= PARSE_ALONE else 1
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (_parse(*file) for file in files)
+        return
+    _files = files
+    gc.freeze()
+    try:
+        with _pool(workers) as pool:
+            yield from pool.imap(_parse_in_worker, range(len(files)))
+    finally:
+        _files = ()
+        gc.unfreeze()
+
+
+def _parse_in_worker(index: int) -> bytes:
+    return _parse(*_files[index])
+
+
+def _parse(name: str, content_path: str, data: bytes) -> bytes:
+    digest, found = parse_file(name, content_path, data)
+    counted = account(name, data.decode("utf-8", "replace"), digest, found)
+    return pickle.dumps((digest, found, counted), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _pool(workers: int) -> multiprocessing.pool.Pool:

@@ -221,19 +221,30 @@ def test_the_manifest_is_kept_outside_the_site(site: Path) -> None:
 
 
 def test_only_changed_files_are_parsed_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import digest.build
+    import digest.workers
 
     parsed: list[str] = []
-    parse = digest.build.parse_file
+    parse = digest.workers.parse_file
 
     def counting(name: str, content_path: str, data: bytes) -> object:
         parsed.append(name)
         return parse(name, content_path, data)
 
-    monkeypatch.setattr(digest.build, "parse_file", counting)
+    monkeypatch.setattr(digest.workers, "parse_file", counting)
     edit_a_summary(site)
     delete_a_file(site)
     assert run(site).kind == "update"
     assert parsed == [SEED]
     entries = list((site / manifest.CACHE_FOLDER / "parsed").glob("*.pickle"))
     assert len(entries) == len(list((site / "content").rglob("*.md"))), "the deleted file's entry is gone"
+
+
+def test_parsing_on_workers_reads_the_same_site(site: Path) -> None:
+    from digest.build import load
+
+    for file in CORPUS[3:]:
+        add_corpus_file(site, file)
+    config = load_config(site / "site.toml")
+    alone, shared = load(config, jobs=1), load(config, jobs=2)
+    assert len(alone.site.papers) > 1000
+    assert (shared.site, shared.diagnostics, shared.tally) == (alone.site, alone.diagnostics, alone.tally)
