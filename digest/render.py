@@ -75,8 +75,25 @@ def environment(config: Config) -> jinja2.Environment:
         arxiv_pdf=urls.arxiv_pdf,
         links=urls,
         json_ld=lambda paper, page: discover.json_ld(paper, page, config),
+        pages_around=pages_around,
     )
     return env
+
+
+def pages_around(number: int, count: int, reach: int = 2) -> list[int | None]:
+    """The page numbers a pager shows on page `number` of `count`: the first, the last and
+    those within `reach` of this one, with None for each gap (`1 … 5 6 7 8 9 … 42`)."""
+    shown = sorted({1, count, *range(max(1, number - reach), min(count, number + reach) + 1)})
+    out: list[int | None] = []
+    previous = 0
+    for page in shown:
+        if page - previous == 2:
+            out.append(page - 1)  # a gap of one page: show it rather than `…`
+        elif page - previous > 2:
+            out.append(None)
+        out.append(page)
+        previous = page
+    return out
 
 
 def bilingual(english: str, chinese: str) -> Markup:

@@ -144,6 +144,27 @@ def test_pagination_splits_long_collections(seed_site: Path) -> None:
     assert audit.returncode == 0, audit.stdout
 
 
+def test_pagers_stay_small_however_long_the_collection(seed_site: Path) -> None:
+    (seed_site / "site.toml").write_text("page_size = 5\n", encoding="utf-8")
+    site = build(load_config(seed_site / "site.toml")).site
+    assert site is not None and len(site.all_papers.pages) == 42
+    public = seed_site / "public"
+    pages = [public.joinpath(p).read_text(encoding="utf-8") for p in site.all_papers.pages]
+    pagers = [re.search(r'<nav class="pager".*?</nav>', page, re.S) for page in pages]
+    numbers = [re.findall(r">(\d+)</(?:a|span)>", pager[0]) if pager else [] for pager in pagers]
+    assert numbers[0] == ["1", "2", "3", "42"] and numbers[20] == ["1", "19", "20", "21", "22", "23", "42"]
+    assert max(map(len, numbers)) <= 8, "first, last, two on either side and one filling a gap"
+    current = [re.findall(r'aria-current="page">(\d+)<', pager[0]) for pager in pagers if pager]
+    assert current == [[str(n)] for n in range(1, 43)]
+    # Every page is reached from the first by its "next" links.
+    reached, page = [], "papers.html"
+    while page:
+        reached.append(page)
+        following = re.search(r'<a rel="next" href="([^"]+)"', public.joinpath(page).read_text(encoding="utf-8"))
+        page = following[1] if following else ""
+    assert reached == list(site.all_papers.pages)
+
+
 HOSTILE = """# 摘要
 
 | Ref | Title | Summary |
