@@ -46,10 +46,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from digest import urls
 from digest.model import Paper
@@ -105,12 +105,43 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
-_RUN = re.compile(r"[^\W_]+")  # letters and digits: the same as [\p{L}\p{N}] (a test checks)
-_CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
-_STRETCH = re.compile(f"([{_CJK_CLASS}]+)|([^{_CJK_CLASS}]+)")
 _ASCII_WORD = re.compile(r"[a-z]+")
 _STOPWORDS = frozenset(STOPWORDS)
-_FOLDS = str.maketrans(FOLDS)
+
+
+def _ranges(ranges: Iterable[tuple[int, int]]) -> str:
+    """Code point ranges as the inside of a regex character class, written as escapes."""
+    return "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+
+
+def _complement(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The code points outside `ranges` (sorted, disjoint), as ranges."""
+    starts = [0, *(high + 1 for _, high in ranges)]
+    ends = [*(low - 1 for low, _ in ranges), 0x10FFFF]
+    return [(start, end) for start, end in zip(starts, ends, strict=True) if start <= end]
+
+
+# Tokens' material is letters and digits: `[^\W_]` is the same as [\p{L}\p{N}] (a test checks).
+# A class `[^\W_X]` is a letter or digit outside X. So, over a whole text at once, these find the
+# maximal stretches of CJK letters and of other letters and digits: the same stretches as first
+# taking the runs of letters and digits and then splitting each run where CJK starts or ends.
+_CJK_STRETCH = f"[^\\W_{_ranges(_complement(CJK_RANGES))}]+"
+_WORD = f"[^\\W_{_ranges(CJK_RANGES)}]+"
+_STRETCHES = re.compile(f"({_CJK_STRETCH})|({_WORD})")  # both, in order (`tokenize`)
+_CJK_STRETCHES = re.compile(_CJK_STRETCH)
+_WORDS = re.compile(_WORD)
+_CJK_CHARACTER = re.compile(f"[{_ranges(CJK_RANGES)}]")
+_CJK_FIRST = chr(min(low for low, _ in CJK_RANGES))
+_PAIRS = re.compile("(?=(..))", re.S)  # every two characters, overlapping: a stretch's bigrams
+# Over CJK stretches one a line (`.` is anything but a line break): each line's bigrams at even
+# offsets, those at odd offsets, and a line of one character.
+_EVEN_PAIRS = re.compile("..")
+_ODD_PAIRS = re.compile("(?<=.)..")
+_LONE = re.compile("^.$", re.M)
+# In ASCII text the runs of letters and digits are what is left between the other characters,
+# so mapping those to spaces (and capitals to small letters) and splitting gives the words.
+_ASCII_WORDS = str.maketrans({chr(code): chr(code).lower() if chr(code).isalnum() else " " for code in range(128)})
+_FIELDS_BY_BIT = sorted(FIELDS.items(), key=lambda item: item[1])
 
 
 @functools.cache
@@ -120,13 +151,33 @@ def _marks() -> dict[int, None]:
     return dict.fromkeys(code for code in planes if unicodedata.category(chr(code))[0] == "M")
 
 
+@functools.cache
+def _maybe_marks() -> re.Pattern[str]:
+    """A quick test before `_marks`: any mark of the BMP, or any character beyond it.
+
+    `str.translate` with the large table of marks costs about 50 ns a character: it was most
+    of the time of folding Chinese text, which has no marks. This search is about ten times
+    faster (a regex class of BMP characters is a bitmap), and text beyond the BMP, rare, just
+    goes through the table."""
+    bmp_marks = [(code, code) for code in _marks() if code <= 0xFFFF]
+    return re.compile(f"[{_ranges(bmp_marks)}\\U00010000-\\U0010ffff]")
+
+
 def fold(text: str) -> str:
     """NFKD, without combining marks, lower case, final sigma as σ, `FOLDS`: `Ｃafé` → `cafe`,
     `Straße` → `strasse`."""
     text = unicodedata.normalize("NFKD", text)
     if text.isascii():
         return text.lower()
-    return text.translate(_marks()).lower().replace("ς", "σ").translate(_FOLDS)
+    if _maybe_marks().search(text):
+        text = text.translate(_marks())
+    text = text.lower().replace("ς", "σ")
+    # The same as `str.translate(FOLDS)`, since no spelling holds a folded letter, and much
+    # faster on text that has none of them, which is nearly all text.
+    for letter, spelling in FOLDS.items():
+        if letter in text:
+            text = text.replace(letter, spelling)
+    return text
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -162,18 +213,40 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """The search tokens of `text`, in order, with repeats: `手语识别` → `手语`, `语识`, `识别`."""
     tokens: list[str] = []
-    for run in _RUN.findall(fold(text)):
-        for cjk, other in _STRETCH.findall(run):
-            if cjk:
-                tokens.extend([cjk] if len(cjk) == 1 else [cjk[i : i + 2] for i in range(len(cjk) - 1)])
-            elif other not in _STOPWORDS:
-                tokens.append(stem(other))
+    for cjk, word in _STRETCHES.findall(fold(text)):
+        if cjk:
+            tokens.extend(_bigrams(cjk))
+        elif word not in _STOPWORDS:
+            tokens.append(stem(word))
     return tokens
 
 
+def _bigrams(cjk: str) -> list[str]:
+    """The overlapping bigrams of a CJK stretch; a lone character gives itself."""
+    return [cjk] if len(cjk) == 1 else _PAIRS.findall(cjk)
+
+
+def distinct_tokens(text: str) -> set[str]:
+    """The distinct tokens of `text`: `set(tokenize(text))`."""
+    return set(_unordered_tokens(text))
+
+
+def _unordered_tokens(text: str) -> Iterable[str]:
+    """Every token of `text` at least once, in no particular order: what the index needs, made
+    with whole-text operations rather than token by token (`tokenize`)."""
+    # ASCII text (most English) is its own NFKD: the table lower-cases it in the same pass.
+    folded = text if text.isascii() else fold(text)
+    if folded.isascii():  # no CJK; the words are what the other ASCII characters separate
+        return map(stem, set(folded.translate(_ASCII_WORDS).split()) - _STOPWORDS)
+    words = map(stem, set(_WORDS.findall(folded)) - _STOPWORDS)
+    stretches = "\n".join(_CJK_STRETCHES.findall(folded))  # one a line: bigrams never span two
+    return chain(words, _EVEN_PAIRS.findall(stretches), _ODD_PAIRS.findall(stretches), _LONE.findall(stretches))
+
+
 def is_cjk(character: str) -> bool:
-    code = ord(character)
-    return any(low <= code <= high for low, high in CJK_RANGES)
+    """Whether the character is in `CJK_RANGES`. `shard_of` asks for every term, so a compare
+    settles it for characters below the first range (ASCII), and a regex checks the others."""
+    return character >= _CJK_FIRST and _CJK_CHARACTER.match(character) is not None
 
 
 def fnv1a(text: str) -> int:
@@ -275,6 +348,21 @@ def paper_fields(paper: Paper | Texts) -> dict[str, list[str]]:
     }
 
 
+def term_masks(texts: Texts) -> dict[str, int]:
+    """Term → the bitmask of the fields (`FIELDS`) of a paper that it occurs in.
+
+    Most terms occur only in the abstract, the field of the lowest bit: its terms start the
+    masks in one call, and only the other fields' terms are looked at one by one."""
+    by_field = paper_fields(texts)
+    (first, first_bit), *others = _FIELDS_BY_BIT
+    masks = dict.fromkeys(chain.from_iterable(map(_unordered_tokens, by_field[first])), first_bit)
+    for field, bit in others:
+        for text in by_field[field]:
+            for term in _unordered_tokens(text):  # a term seen twice gets the same bit twice
+                masks[term] = masks.get(term, 0) | bit
+    return masks
+
+
 def document(paper: Paper, texts: Texts | None = None) -> list[str]:
     """What a result shows of a paper, in the order of a `search/d/NN.js` entry (plain text):
     page, the titles, the first `AUTHORS_SHOWN` authors, arXiv ID, venue label, category, the
@@ -311,25 +399,21 @@ class Index:
 
 def build_index(papers: Site | Sequence[Paper]) -> Index:
     """The index of a site (its papers `newest_first`), or of papers numbered as given."""
-    found: dict[str, array[int]] = defaultdict(lambda: array("q"))
+    found: dict[str, list[int]] = defaultdict(list)
     documents: list[list[str]] = []
-    fields = [(FIELDS[field], field) for field in FIELDS]
     for number, paper in enumerate(newest_first(papers) if isinstance(papers, Site) else papers):
         texts = Texts.of(paper)
         documents.append(document(paper, texts))
-        masks: dict[str, int] = {}
-        by_field = paper_fields(texts)
-        for bit, field in fields:
-            terms: set[str] = set()
-            for text in by_field[field]:
-                terms.update(tokenize(text))
-            for term in terms:
-                masks[term] = masks.get(term, 0) | bit
-        for term, mask in masks.items():
-            found[term].append(number << 4 | mask)
+        # The document's 16 possible postings, made once and shared by the lists of its terms:
+        # cheaper than a new int for each term, and the ints sit together in memory.
+        possible = [number << 4 | mask for mask in range(16)]
+        for term, mask in term_masks(texts).items():
+            found[term].append(possible[mask])
     postings = {term: _encode(found[term]) for term in sorted(found)}
     # Bytes as written: a term's non-ASCII characters as JSON escapes (\uXXXX, about 6 each).
-    size = sum(len(term.encode("ascii", "backslashreplace")) + len(value) + 6 for term, value in postings.items())
+    # `backslashreplace` works character by character, so all terms can go in one call.
+    size = len("".join(postings).encode("ascii", "backslashreplace")) + sum(map(len, postings.values()))
+    size += 6 * len(postings)
     shards = 1
     while size / shards > SHARD_TARGET:
         shards *= 2

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import REPO
+from hypothesis import given
+from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
 from digest import search
@@ -736,3 +738,10 @@ def test_a_missing_index_file_is_a_message(browser: Browser, seed_public: Path, 
         assert uncaught == []
     finally:
         context.close()
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.sampled_from(AGREEMENT))
+def test_the_index_finds_the_tokens_a_query_makes(text: str) -> None:
+    """The index tokenises whole texts at once (`distinct_tokens`); queries, here and in
+    search.js, token by token (`tokenize`). Both must give the same tokens."""
+    assert search.distinct_tokens(text) == set(search.tokenize(text))
