@@ -180,7 +180,7 @@ def build(
 ) -> BuildResult:
     """Build the site into the output folder, redoing only what changed since the last build
     into it (see `digest.manifest`); `full` redoes everything. `jobs`: worker processes for
-    rendering (0: one per core)."""
+    parsing and rendering (0: one per core, or none when there is little to do)."""
     started = time.perf_counter()
     profile = Profile()
     content = content or config.content
@@ -259,15 +259,14 @@ def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool
 def _render_and_write(
     plan: _Plan, site: Site, config: Config, target: Target, progress: Progress, profile: Profile, jobs: int
 ) -> tuple[dict[str, str], int]:
-    """Render and write what the plan says, on `jobs` workers (0: one per core); return every
-    output file with the hash of its bytes, and how many files were written."""
+    """Render and write what the plan says, on `jobs` workers (0: one per core, none for a
+    small site); return every output file with the hash of its bytes, and how many files were
+    written."""
     tasks = _whole_site_tasks(site, config, plan.jobs) if plan.whole_site else []
     results = (
         done
         for number, phase in enumerate(plan.phases, start=1)
-        for done in workers.run(
-            plan.pages, phase, target, tasks if number == len(plan.phases) else [], jobs or workers.available()
-        )
+        for done in workers.run(plan.pages, phase, target, tasks if number == len(plan.phases) else [], jobs)
     )
     made: dict[str, str] = {}
     written = 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -237,3 +239,16 @@ def test_venue_collection_without_a_venue_takes_its_folder_name_and_says_so() ->
     assert digest is not None and (digest.venue, digest.year, digest.topic) == ("iclr", 2025, "agents")
     assert [(d.line, d.severity) for d in diagnostics] == [(1, "warning")]
     assert "does not name its venue" in diagnostics[0].message and "front matter" in diagnostics[0].hint
+
+
+def test_titles_keep_exactly_their_letters_and_digits() -> None:
+    """`normalise_title` finds letters and digits with a regex: the same set as Unicode's
+    categories L and N, for every code point."""
+    from digest.parse.text import _LETTERS_AND_DIGITS
+
+    differ = [
+        code
+        for code in range(sys.maxunicode + 1)
+        if (unicodedata.category(chr(code))[0] in "LN") != bool(_LETTERS_AND_DIGITS.fullmatch(chr(code)))
+    ]
+    assert differ == []

@@ -91,7 +91,12 @@ def normalise_title(title: str) -> str:
     """The key that matches one paper's titles across sources: NFKC, case-folded, and with
     punctuation, symbols and spaces dropped."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    return "".join(_LETTERS_AND_DIGITS.findall(folded))
+
+
+# Runs of characters of the Unicode categories L (letters) and N (numbers): `[^\W_]` matches
+# exactly those (a test checks every code point), many times faster than asking each one.
+_LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")
 
 
 # Han characters and CJK punctuation: text that browsers must be told is Chinese.
