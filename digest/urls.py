@@ -41,7 +41,7 @@ def slug(value: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", value).casefold()
     text = _REPEATS.sub(r"\1", _UNSAFE.sub("-", folded)).strip("._-")
-    lost = any(ch.isalnum() and not ch.isascii() for ch in folded)
+    lost = not folded.isascii() and any(ch.isalnum() and not ch.isascii() for ch in folded)
     if lost or not text or len(text) > MAX_SLUG:
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         text = f"{text[: MAX_SLUG - 9].rstrip('._-')}-{digest}".lstrip("-")
