@@ -5,8 +5,8 @@ The manifest says, for one output folder:
 - `inputs`: each input file's size and modification time, as the last build saw them;
 - `stamp`: the fingerprint of everything else every page depends on (this package's code and
   version, the templates and assets, site.toml);
-- `outputs`: each output file's fingerprint: for a page, of what it was rendered from; for the
-  search index, feeds, sitemap and assets, of its bytes;
+- `outputs`: for each output file, the hash of its bytes and, for a page, the fingerprint of
+  what it was rendered from;
 - `marker`: the identity (device, inode, modification time) of the output folder's marker file
   when the build ended, so that a folder another build has since replaced is never updated as
   if it were ours;
@@ -68,7 +68,8 @@ class Manifest:
     """Input file (as a path) → (size, modification time in ns)."""
     stamp: str
     outputs: dict[str, str]
-    """Output path → its fingerprint."""
+    """Output path → `MADE_FROM=HASH`: the fingerprint of what a page was made from (empty for
+    the whole-site files), then the hash of the file's bytes."""
     marker: tuple[int, int, int]
     content: str
     """The fingerprint of every input file's bytes: the search index, feeds and sitemap are
