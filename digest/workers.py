@@ -5,9 +5,10 @@ otherwise run one thread at a time).
 The workers are forked from the build, so they start with the site already in memory and
 nothing large crosses between processes: the build hands out slices of its list of pages,
 each worker renders and writes its slices itself, and hands back only the hashes of what it
-wrote, and timings. Parsing works the same way, one input file at a time. Every page is rendered on its own from the same data, so the output is the same, byte for
-byte, whatever the number of workers. Where `fork` is missing (Windows, macOS's default is
-`spawn`) or the work is small, everything runs in the build's own process.
+wrote, and timings. Parsing works the same way, one input file at a time. Every page is
+rendered on its own from the same data, so the output is the same, byte for byte, whatever the
+number of workers. Where `fork` is missing (Windows, macOS's default is `spawn`) or the work is
+small, everything runs in the build's own process.
 """
 
 from __future__ import annotations
