@@ -64,3 +64,11 @@ def test_the_check_passes_on_this_repositorys_content(seed_site: Path, monkeypat
     result = CliRunner().invoke(main, command[1:])
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
+
+
+def test_it_keeps_the_parse_cache_between_runs() -> None:
+    steps = load_workflow()["jobs"]["build"]["steps"]
+    cached = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert [step["with"]["path"] for step in cached] == [".digest-cache"]
+    build = next(index for index, step in enumerate(steps) if step.get("run", "").strip() == "digest build")
+    assert steps.index(cached[0]) < build, "restored before the build"
