@@ -43,6 +43,11 @@ class Loaded:
         return Summary(len(self.site.papers), self.files, self.tally, self.diagnostics)
 
 
+class UpdateInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an update: some pages are new and the others as they were (each file
+    whole); with no manifest left, the next build is a full one and finishes the job."""
+
+
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     summary: Summary
@@ -203,8 +208,13 @@ def build(
         plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
     manifest.forget(where)  # from here until the new one is written, the output is in flux
     protected = [config.root, content, config.templates, Path.cwd()]
-    with site_folder(output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
-        made, written = _render_and_write(plan, loaded.site, config, target, progress, profile, jobs)
+    try:
+        with site_folder(output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
+            made, written = _render_and_write(plan, loaded.site, config, target, progress, profile, jobs)
+    except KeyboardInterrupt as exc:
+        if plan.update:
+            raise UpdateInterrupted from exc
+        raise
     outputs = {path: f"{plan.fingerprints.get(path, '')}={digest}" for path, digest in made.items()}
     if (marker := manifest.marker_identity(output / MARKER)) is not None:
         summary, pages = loaded.summary(), len(plan.jobs)

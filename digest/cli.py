@@ -11,8 +11,8 @@ from typing import NoReturn
 import click
 
 from digest import __version__
+from digest.build import UpdateInterrupted, load
 from digest.build import build as build_site_folder
-from digest.build import load
 from digest.census import Tally
 from digest.config import CONFIG_FILE, load_config
 from digest.discover import skipped
@@ -70,7 +70,7 @@ def main() -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Worker processes that render pages (default: one per core).",
+    help="Worker processes that parse files and render pages (default: one per core).",
 )
 @click.option("--full", is_flag=True, help="Render and write every page, even those that have not changed.")
 @click.option("--profile", is_flag=True, help="Print the time spent in each stage and the slowest templates.")
@@ -97,6 +97,11 @@ def build(
         result = build_site_folder(config, source, output, for_terminal(), jobs or 0, full)
     except DigestError as exc:
         fail(str(exc))
+    except UpdateInterrupted:
+        click.echo(
+            "interrupted: some pages were updated, the others left as they were; the next build finishes", err=True
+        )
+        sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("interrupted: the previous site is left as it was", err=True)
         sys.exit(INTERRUPTED)

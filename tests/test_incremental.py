@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, SHARED
 
 from digest import manifest
-from digest.build import BuildResult, build
+from digest.build import BuildResult, UpdateInterrupted, build
 from digest.config import load_config
 from digest.write import Target
 
@@ -197,7 +197,7 @@ def test_a_killed_update_is_mended_by_the_next_build(site: Path, monkeypatch: py
 
     with monkeypatch.context() as patched:
         patched.setattr(Target, "put", dies_half_way)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(UpdateInterrupted):  # the command says the site is part-updated
             run(site)
     assert run(site).kind == "full", "no manifest survives a killed update"
     assert tree(site / "public") == clean_build(site)
