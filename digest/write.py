@@ -93,16 +93,6 @@ class Target:
             folder.rmdir()
 
 
-def write_site(output: Path, files: Iterable[tuple[str, bytes]], protected: Iterable[Path]) -> int:
-    """Write every (path, bytes) into `output`, replacing what was there; return the file count."""
-    count = 0
-    with site_folder(output, protected, {}) as target:
-        for path, data in files:
-            target.put(path, data)
-            count += 1
-    return count
-
-
 @contextlib.contextmanager
 def site_folder(
     output: Path, protected: Iterable[Path], previous: dict[str, str], update: bool = False
