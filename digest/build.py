@@ -21,7 +21,7 @@ from digest.progress import Progress, quiet
 from digest.render import PageJob, Pages, assets, template_folders
 from digest.site import Site, build_site
 from digest.workers import Done, Task
-from digest.write import MARKER, Target, site_folder
+from digest.write import MARKER, Target, one_build_at_a_time, site_folder
 
 CONTENT_SUFFIXES = (".md", ".txt")
 
@@ -187,9 +187,15 @@ def build(
     into it (see `digest.manifest`); `full` redoes everything. `jobs`: worker processes for
     parsing and rendering (0: one per core, or none when there is little to do)."""
     started = time.perf_counter()
-    profile = Profile()
-    content = content or config.content
     output = output or config.output
+    with one_build_at_a_time(output):
+        return _build(config, content or config.content, output, progress, jobs, full, started)
+
+
+def _build(
+    config: Config, content: Path, output: Path, progress: Progress, jobs: int, full: bool, started: float
+) -> BuildResult:
+    profile = Profile()
     where = manifest.location(config, output)
     with profile.stage("check"):
         stamp = manifest.stamp(config, content, template_folders(config))

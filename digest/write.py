@@ -94,57 +94,70 @@ class Target:
 
 
 @contextlib.contextmanager
+def one_build_at_a_time(output: Path) -> Iterator[None]:
+    """A lock on the output folder's parent, held by a build from before it reads the manifest
+    until after it writes the new one: a second build there waits for the first, so that
+    neither removes the other's staging folder nor updates the site from a manifest the other
+    is replacing. The lock dies with its process and leaves no file behind."""
+    output = _resolved(output)
+    if not output.parent.is_dir():  # a first build: nothing there yet to share (or to write to)
+        yield
+        return
+    try:
+        folder = os.open(output.parent, os.O_RDONLY)
+    except OSError as exc:
+        raise _cannot_write(output, exc) from exc
+    try:
+        if fcntl is not None:  # elsewhere than on a POSIX system, builds are not serialised
+            fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)
+
+
+@contextlib.contextmanager
 def site_folder(
     output: Path, protected: Iterable[Path], previous: dict[str, str], update: bool = False
 ) -> Iterator[Target]:
     """The folder a build writes into while the context lasts: a new staging folder, swapped
     in at the end; or, with `update` and an output folder an earlier build made, the output
-    folder itself. `previous`: see `Target`. One build at a time writes beside `output`."""
-    try:
-        output = output.resolve()
-    except (OSError, ValueError) as exc:  # a NUL in the name, a link loop
-        raise DigestError(f"error: the output folder {output} cannot be used: {exc}") from exc
+    folder itself. `previous`: see `Target`. The caller holds `one_build_at_a_time`."""
+    output = _resolved(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        with _one_build_at_a_time(output):
-            _mend(output)
-            _check_output(output, [p.resolve() for p in protected])
-            _remove_leftovers(output)
-            if update and (output / MARKER).is_file():
-                yield Target(output, True, output, previous)
-                return
-            staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
-            staging.mkdir()
-            try:
-                yield Target(staging, False, output, previous)
-                (staging / MARKER).write_text(
-                    "This folder is written by `digest build`, which replaces or updates it on every build.\n"
-                )
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            _swap(staging, output)
+        _mend(output)
+        _check_output(output, [p.resolve() for p in protected])
+        _remove_leftovers(output)
+        if update and (output / MARKER).is_file():
+            yield Target(output, True, output, previous)
+            return
+        staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
+        staging.mkdir()
+        try:
+            yield Target(staging, False, output, previous)
+            (staging / MARKER).write_text(
+                "This folder is written by `digest build`, which replaces or updates it on every build.\n"
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _swap(staging, output)
     except OSError as exc:
-        raise DigestError(
-            f"error: cannot write the site to {output}: {exc}\n"
-            "  hint: check that the output folder's parent exists, is a folder and can be written"
-        ) from exc
+        raise _cannot_write(output, exc) from exc
 
 
-@contextlib.contextmanager
-def _one_build_at_a_time(output: Path) -> Iterator[None]:
-    """A lock on the output folder's parent: a second build there waits for the first, so that
-    neither removes the other's staging folder. The lock dies with its process and leaves no
-    file behind."""
-    if fcntl is None:  # not on a POSIX system: builds are not serialised
-        yield
-        return
-    folder = os.open(output.parent, os.O_RDONLY)
+def _resolved(output: Path) -> Path:
     try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(folder)
+        return output.resolve()
+    except (OSError, ValueError) as exc:  # a NUL in the name, a link loop
+        raise DigestError(f"error: the output folder {output} cannot be used: {exc}") from exc
+
+
+def _cannot_write(output: Path, exc: OSError) -> DigestError:
+    return DigestError(
+        f"error: cannot write the site to {output}: {exc}\n"
+        "  hint: check that the output folder's parent exists, is a folder and can be written"
+    )
 
 
 def _safe_parts(path: str) -> tuple[str, ...]:

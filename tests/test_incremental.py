@@ -248,3 +248,25 @@ def test_parsing_on_workers_reads_the_same_site(site: Path) -> None:
     alone, shared = load(config, jobs=1), load(config, jobs=2)
     assert len(alone.site.papers) > 1000
     assert (shared.site, shared.diagnostics, shared.tally) == (alone.site, alone.diagnostics, alone.tally)
+
+
+def test_a_second_build_waits_before_it_reads_the_manifest(site: Path) -> None:
+    """Two builds into one folder take turns from the manifest on: the second must not plan an
+    update from a manifest the first is replacing."""
+    import subprocess
+    import sys
+    import time
+
+    from digest.write import one_build_at_a_time
+
+    where = manifest.location(load_config(site / "site.toml"), site / "public")
+    edit_a_summary(site)
+    with one_build_at_a_time(site / "public"):  # another build, still running
+        command = [sys.executable, "-m", "digest", "build"]
+        second = subprocess.Popen(command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert second.poll() is None, "the second build waits"
+        assert where.exists(), "and has not begun to update the site"
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "files rewritten" in out
