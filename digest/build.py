@@ -333,8 +333,8 @@ def _make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], targ
     started = time.perf_counter()
     done = Done(task=name)
     for path, data in make():
-        done.hashes[path] = target.put(path, data)
-        done.written += target.wrote
+        done.hashes[path], wrote = target.put(path, data)
+        done.written += wrote
     done.render = time.perf_counter() - started
     return done
 

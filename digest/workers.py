@@ -13,6 +13,7 @@ small, everything runs in the build's own process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import multiprocessing.pool
@@ -77,20 +78,15 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     or none for a small site); yields each slice's `Done` as it finishes (in no fixed order)."""
     global _shared
     slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
-    if workers == 0:
-        workers = available() if len(jobs) >= ALONE else 1
-    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if _processes(workers, large=len(jobs) >= ALONE) == 1:
         for index in range(len(tasks)):
             yield _task(target, tasks, index)
         for start, end in slices:
             yield _slice(pages, jobs, target, start, end)
         return
     _shared = (pages, jobs, target, tasks)
-    # The site stays shared with the workers, page for page, until one writes to it; the
-    # collector would write to every object it visits, so it leaves the site alone meanwhile.
-    gc.freeze()
     try:
-        with _pool(workers) as pool:
+        with _forked(_processes(workers, large=True)) as pool:
             # The whole-site tasks are the longest: they start first, so they end with the pages.
             running = [pool.apply_async(_task_in_worker, (index,)) for index in range(len(tasks))]
             yield from pool.imap_unordered(_slice_in_worker, slices)
@@ -98,7 +94,6 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
                 yield result.get()
     finally:
         _shared = None
-        gc.unfreeze()
 
 
 def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator[bytes]:
@@ -106,18 +101,36 @@ def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator
     diagnostics, tally), in order; on `workers` processes (0: one per core when there is much
     to parse)."""
     global _files
-    if workers == 0:
-        workers = available() if sum(len(data) for _, _, data in files) >= PARSE_ALONE else 1
-    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    large = sum(len(data) for _, _, data in files) >= PARSE_ALONE
+    if _processes(workers, large) == 1:
         yield from (_parse(*file) for file in files)
         return
     _files = files
-    gc.freeze()
     try:
-        with _pool(workers) as pool:
+        with _forked(_processes(workers, large)) as pool:
             yield from pool.imap(_parse_in_worker, range(len(files)))
     finally:
         _files = ()
+
+
+def _processes(workers: int, large: bool) -> int:
+    """How many processes to use: `workers`, or (0) one per core for `large` work and one
+    otherwise; one wherever processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return workers or (available() if large else 1)
+
+
+@contextlib.contextmanager
+def _forked(workers: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of forked workers. What the build holds stays shared with them, page for page,
+    until one writes to it; the collector would write to every object it visits, so it leaves
+    them alone meanwhile."""
+    gc.freeze()
+    try:
+        with _pool(workers) as pool:
+            yield pool
+    finally:
         gc.unfreeze()
 
 
@@ -166,8 +179,8 @@ def _slice(pages: Pages, jobs: list[PageJob], target: Target, start: int, end: i
         began = time.perf_counter()
         data = pages.render(job)
         rendered = time.perf_counter()
-        done.hashes[job.path] = target.put(job.path, data)
-        done.written += target.wrote
+        done.hashes[job.path], wrote = target.put(job.path, data)
+        done.written += wrote
         done.render += rendered - began
         done.write += time.perf_counter() - rendered
     done.templates = pages.times

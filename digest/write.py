@@ -50,18 +50,16 @@ class Target:
         self.live = live
         self.output = output
         self.previous = previous
-        self.wrote = False
-        """Whether the last `put` wrote the file (rather than keeping the one there)."""
         self._folders: set[Path] = set()
 
-    def put(self, path: str, data: bytes) -> str:
-        """Write `data` at `path` unless the same bytes are there already; return their hash."""
+    def put(self, path: str, data: bytes) -> tuple[str, bool]:
+        """Write `data` at `path` unless the same bytes are there already; return their hash,
+        and whether the file was written (rather than kept or linked)."""
         parts = _safe_parts(path)
         digest = file_hash(data)
         same = self.previous.get(path) == digest
-        self.wrote = not same or not self.live
         if same and self.live:
-            return digest
+            return digest, False
         target = self.folder.joinpath(*parts)
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,10 +68,9 @@ class Target:
             if same:
                 with contextlib.suppress(OSError):  # the old file may be gone: then it is written
                     os.link(self.output.joinpath(*parts), target)
-                    self.wrote = False
-                    return digest
+                    return digest, False
             target.write_bytes(data)
-            return digest
+            return digest, True
         temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         try:
             temporary.write_bytes(data)
@@ -81,7 +78,7 @@ class Target:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        return digest
+        return digest, True
 
     def remove(self, path: str) -> None:
         """Remove a file the site no longer has, and the folders it leaves empty."""

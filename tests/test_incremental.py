@@ -21,16 +21,12 @@ SEED = "content/arxiv/2023-10-03/cs.CL.md"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(seed_site: Path) -> Path:
     """The seeds and three corpus digests, built once into public/."""
-    root = tmp_path / "site"
-    root.mkdir()
-    shutil.copy(REPO / "site.toml", root / "site.toml")
-    shutil.copytree(REPO / "content", root / "content")
     for file in CORPUS[:3]:
-        add_corpus_file(root, file)
-    assert run(root).kind == "full"
-    return root
+        add_corpus_file(seed_site, file)
+    assert run(seed_site).kind == "full"
+    return seed_site
 
 
 def add_corpus_file(root: Path, file: Path) -> Path:
@@ -192,7 +188,7 @@ def test_a_killed_update_is_mended_by_the_next_build(site: Path, monkeypatch: py
     put = Target.put
     calls = 0
 
-    def dies_half_way(self: Target, path: str, data: bytes) -> str:
+    def dies_half_way(self: Target, path: str, data: bytes) -> tuple[str, bool]:
         nonlocal calls
         calls += 1
         if calls == 20:
