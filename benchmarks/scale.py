@@ -95,14 +95,17 @@ def size_mib(folder: Path) -> float:
 
 
 def one_new_daily_file(site: Path, papers: int) -> int:
-    """A new day: a small corpus of its own, of which the daily file nearest `papers` papers
-    is moved in as one digest file of a later date; returns its paper count."""
+    """The next day: a small corpus of its own, of which the daily file nearest `papers` papers
+    is moved in as the digest of the weekday after the site's last; returns its paper count.
+    The small corpus is dated years later, so that its arXiv IDs are new to the site."""
+    last = max(datetime.date.fromisoformat(folder.name) for folder in (site / "content" / "arxiv").iterdir())
+    day = last + datetime.timedelta(days=3 if last.weekday() == 4 else 1)
     with tempfile.TemporaryDirectory() as scratch:
         extra = Path(scratch) / "content"
         corpus.generate(3 * papers, extra, seed=12345, start=datetime.date(2031, 1, 6))
         sizes = {file: len(ROW.findall(file.read_text(encoding="utf-8"))) for file in extra.glob("arxiv/*/*.md")}
         chosen = min(sorted(sizes), key=lambda file: abs(sizes[file] - papers))
-        target = site / "content" / "arxiv" / chosen.parent.name / "cs.NEW.md"
+        target = site / "content" / "arxiv" / day.isoformat() / "cs.NEW.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(chosen, target)
         return sizes[chosen]

@@ -14,7 +14,7 @@ from digest import discover, feeds, manifest, search, workers
 from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
-from digest.manifest import Manifest, ParseCache, Summary, file_hash, fingerprint
+from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
 from digest.model import DigestFile
 from digest.profile import Profile
 from digest.progress import Progress, quiet
@@ -71,14 +71,14 @@ def load(
     paths: Sequence[Path] = (),
     progress: Progress = quiet,
     profile: Profile | None = None,
-    cache: ParseCache | None = None,
+    cache: Cache | None = None,
     jobs: int = 0,
 ) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
     digest file under the content folder. With a `cache`, files parsed before are not parsed
     again. `jobs`: worker processes for parsing (0: one per core when there is much to parse)."""
     profile = profile or Profile()
-    cache = cache or ParseCache(None)
+    cache = cache or Cache(None)
     content = content or config.content
     if not paths and not content.is_dir():
         raise DigestError(
@@ -151,7 +151,7 @@ class _Opened:
     """The digest, the parser's diagnostics and the census of its papers."""
 
 
-def _open(file: Path, root: Path, content: Path, hashes: dict[str, str], cache: ParseCache) -> _Opened:
+def _open(file: Path, root: Path, content: Path, hashes: dict[str, str], cache: Cache) -> _Opened:
     """Read one file, and take its parsed form from the cache if it is there."""
     name = _display(file, root, content)
     try:
@@ -207,7 +207,7 @@ def _build(
         seconds = time.perf_counter() - started
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
 
-    cache = ParseCache(config.root / manifest.CACHE_FOLDER / "parsed")
+    cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
     loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs)
     cache.prune()
     with profile.stage("plan"):
@@ -278,7 +278,7 @@ def _render_and_write(
     """Render and write what the plan says, on `jobs` workers (0: one per core, none for a
     small site); return every output file with the hash of its bytes, and how many files were
     written."""
-    tasks = _whole_site_tasks(site, config, plan.jobs) if plan.whole_site else []
+    tasks = _whole_site_tasks(site, config, plan) if plan.whole_site else []
     results = (
         done
         for number, phase in enumerate(plan.phases, start=1)
@@ -317,11 +317,14 @@ def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterat
     yield from pending
 
 
-def _whole_site_tasks(site: Site, config: Config, planned: list[PageJob]) -> list[Task]:
-    """The files made from the whole site: each set is made by one task, the slowest first."""
-    pages = [job.path for job in planned]
+def _whole_site_tasks(site: Site, config: Config, plan: _Plan) -> list[Task]:
+    """The files made from the whole site: each set is made by one task, the slowest first. The
+    search index is made from parts kept from earlier builds, each under its papers' fingerprints."""
+    pages = [job.path for job in plan.jobs]
+    parts = Cache(config.root / manifest.CACHE_FOLDER / "search")
+    token = plan.pages.paper_tokens
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
-        ("search index", lambda: search.search_files(site)),
+        ("search index", lambda: search.search_files(site, parts, lambda paper: token[paper.id])),
         ("feeds", lambda: feeds.feed_files(site, config)),
         ("sitemap", lambda: discover.sitemap_files(pages, config)),
         ("assets", lambda: assets(config)),

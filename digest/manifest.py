@@ -191,20 +191,22 @@ def code_stamp() -> str:
     return fingerprint(__version__, *_tree(Path(__file__).parent, "*.py"))
 
 
-class ParseCache:
-    """Parsed input files, by the hash of their bytes, name and place (and this package's
-    code), so that a build parses only the files that changed since the last one.
+class Cache:
+    """What a build made and the next can use again, by a key made of what it was made from
+    (and this package's code): parsed input files, by the hash of their bytes, name and place,
+    so that a build parses only the files that changed since the last one; parts of the search
+    index (`digest.search.cached_index`).
 
-    Entries are pickles that only digest writes, in the site's own cache folder; entries no
-    build used last are removed by `prune`.
+    Entries are pickles that only digest writes, in the site's own cache folder; entries the
+    last build did not use are removed by `prune`.
     """
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.used: set[str] = set()
 
-    def key(self, name: str, content_path: str, digest: str) -> str:
-        return fingerprint(code_stamp(), name, content_path, digest)
+    def key(self, *made_from: str) -> str:
+        return fingerprint(code_stamp(), *made_from)
 
     def get(self, key: str) -> Any:
         if self.folder is None:
@@ -230,7 +232,7 @@ class ParseCache:
                 temporary.unlink()
 
     def prune(self) -> None:
-        """Remove the entries of files this build did not read."""
+        """Remove the entries this build did not use."""
         if self.folder is None or not self.folder.is_dir():
             return
         for entry in self.folder.iterdir():

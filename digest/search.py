@@ -44,14 +44,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, groupby, islice
 
 from digest import urls
+from digest.manifest import Cache
 from digest.model import Paper
 from digest.richtext import plain
 from digest.site import Site
@@ -268,12 +270,13 @@ def encode_postings(postings: Iterable[tuple[int, int]]) -> str:
     return _encode([document << 4 | mask for document, mask in postings])
 
 
-def _encode(packed: Iterable[int]) -> str:
-    """Postings given as `document << 4 | mask`, ascending."""
+def _encode(packed: Sequence[int], start: int = 0) -> str:
+    """Postings given as `document << 4 | mask`, ascending, from `packed[start]` on (each counts
+    from the one before it, the first of all from 0)."""
     codes = _codes()
     out: list[str] = []
-    base = 0
-    for value in packed:
+    base = packed[start - 1] & ~15 if start else 0
+    for value in islice(packed, start, None):
         number = value - base  # (document - previous document) << 4 | mask
         base = value & ~15
         try:
@@ -381,10 +384,24 @@ def document(paper: Paper, texts: Texts | None = None) -> list[str]:
 def newest_first(site: Site) -> list[Paper]:
     """The site's papers by the latest date among their appearances, newest first, then in the
     site's order; papers with no date (venue collections only) after all dated ones."""
+    return [paper for _, paper in _dated(site)]
+
+
+def _dated(site: Site) -> list[tuple[str, Paper]]:
+    """The site's papers `newest_first`, each with its latest date ("" for none)."""
     dates = {digest.source: digest.date for digest in site.digests}
     latest = [max((dates.get(record.source, "") for record in paper.appearances), default="") for paper in site.papers]
     order = sorted(range(len(site.papers)), key=latest.__getitem__, reverse=True)  # stable: ties keep site order
-    return [site.papers[number] for number in order]
+    return [(latest[number], site.papers[number]) for number in order]
+
+
+def by_month(site: Site) -> list[list[list[Paper]]]:
+    """The site's papers `newest_first`, by month and, within a month, by day: the papers with
+    no date make a last month of one day."""
+    months: list[list[list[Paper]]] = []
+    for _, month in groupby(_dated(site), key=lambda item: item[0][:7]):
+        months.append([[paper for _, paper in day] for _, day in groupby(month, key=lambda item: item[0])])
+    return months
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,11 +414,22 @@ class Index:
     shards: int
 
 
-def build_index(papers: Site | Sequence[Paper]) -> Index:
-    """The index of a site (its papers `newest_first`), or of papers numbered as given."""
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The index of a run of consecutive documents, numbered from 0 within the run: `join`
+    puts the parts of a site together."""
+
+    documents: list[list[str]]
+    postings: dict[str, tuple[int, str, int]]
+    """Term → its first posting (`document << 4 | mask`), the code of the others (as in the
+    index, each counting from the one before) and the last document it occurs in."""
+
+
+def index_part(papers: Sequence[Paper]) -> Part:
+    """The part of the index that holds `papers`, numbered from 0 as given."""
     found: dict[str, list[int]] = defaultdict(list)
     documents: list[list[str]] = []
-    for number, paper in enumerate(newest_first(papers) if isinstance(papers, Site) else papers):
+    for number, paper in enumerate(papers):
         texts = Texts.of(paper)
         documents.append(document(paper, texts))
         # The document's 16 possible postings, made once and shared by the lists of its terms:
@@ -409,7 +437,91 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
         possible = [number << 4 | mask for mask in range(16)]
         for term, mask in term_masks(texts).items():
             found[term].append(possible[mask])
-    postings = {term: _encode(found[term]) for term in sorted(found)}
+    return _part(documents, found)
+
+
+def _part(documents: list[list[str]], found: dict[str, list[int]]) -> Part:
+    """A part from its documents and each term's postings (`document << 4 | mask`, ascending)."""
+    return Part(documents, {term: (values[0], _encode(values, 1), values[-1] >> 4) for term, values in found.items()})
+
+
+def join(index_parts: Sequence[Part]) -> Part:
+    """The part that holds the documents of `index_parts`, one after the other: a term's
+    postings are its postings in each part, of which only the first must be written again (it
+    counts from the term's last document in the parts before)."""
+    codes = _codes()
+    firsts: dict[str, int] = {}
+    pieces: dict[str, list[str]] = {}
+    bases: dict[str, int] = {}  # term → its last document so far, << 4
+    offset = 0
+    for part in index_parts:
+        shift = offset << 4
+        for term, (first, rest, last) in part.postings.items():
+            if (known := pieces.get(term)) is None:
+                firsts[term] = first + shift
+                pieces[term] = [rest]
+            else:
+                number = first + shift - bases[term]
+                known += (codes[number] if number < len(codes) else _code(number), rest)
+            bases[term] = (last + offset) << 4
+        offset += len(part.documents)
+    postings = {term: (firsts[term], "".join(pieces[term]), bases[term] >> 4) for term in pieces}
+    return Part([d for part in index_parts for d in part.documents], postings)
+
+
+def build_index(papers: Site | Sequence[Paper]) -> Index:
+    """The index of a site (its papers `newest_first`), or of papers numbered as given."""
+    return _index(index_part(newest_first(papers) if isinstance(papers, Site) else papers))
+
+
+def cached_index(site: Site, cache: Cache, token: Callable[[Paper], str]) -> Index:
+    """`build_index(site)`, from parts that `cache` keeps between builds, each under the
+    `token`s of its papers (which change whenever a paper's texts or page do).
+
+    The parts are those a growing site leaves as they are: each day of the newest month, and
+    each month before it. A new day adds a part or changes the newest ones; when a new month
+    begins, the last one's days (kept from the build before) are joined into one part. The
+    index is the same, byte for byte, as one made in one piece."""
+    newest, *older = by_month(site) or [[]]
+    index_parts = [_cached(cache, token, day, functools.partial(index_part, day)) for day in newest]
+    for days in older:
+        whole = [paper for day in days for paper in day]
+        index_parts.append(_cached(cache, token, whole, functools.partial(_month, cache, token, days)))
+    cache.prune()
+    return _index(join(index_parts))
+
+
+def _month(cache: Cache, token: Callable[[Paper], str], days: list[list[Paper]]) -> Part:
+    """A month's part: joined from its days' parts if the cache has some of them (the month
+    was the newest), or else made in one piece."""
+    kept = [cache.get(cache.key(*map(token, day))) for day in days]
+    if not any(isinstance(part, Part) for part in kept):
+        return index_part([paper for day in days for paper in day])
+    return join([_cached(cache, token, day, functools.partial(index_part, day)) for day in days])
+
+
+def _cached(cache: Cache, token: Callable[[Paper], str], papers: list[Paper], make: Callable[[], Part]) -> Part:
+    """The part of `papers` from the cache, or made and kept there."""
+    key = cache.key(*map(token, papers))
+    part = cache.get(key)
+    if not isinstance(part, Part):
+        part = make()
+        cache.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+    return part
+
+
+def _index(part: Part) -> Index:
+    """The index of the documents of `part`: each term's postings written out in full."""
+    codes = _codes()
+    postings: dict[str, str] = {}
+    for term in sorted(part.postings):
+        first, rest, _ = part.postings[term]
+        postings[term] = (codes[first] if first < len(codes) else _code(first)) + rest
+    return Index(postings, part.documents, _shard_count(postings))
+
+
+def _shard_count(postings: dict[str, str]) -> int:
+    """The fewest shards (a power of two) that keep each near `SHARD_TARGET` bytes."""
     # Bytes as written: a term's non-ASCII characters as JSON escapes (\uXXXX, about 6 each).
     # `backslashreplace` works character by character, so all terms can go in one call.
     size = len("".join(postings).encode("ascii", "backslashreplace")) + sum(map(len, postings.values()))
@@ -417,7 +529,7 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
     shards = 1
     while size / shards > SHARD_TARGET:
         shards *= 2
-    return Index(postings, documents, shards)
+    return shards
 
 
 def _script(call: str, *arguments: object) -> bytes:
@@ -464,6 +576,9 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
     return [*files, (f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta))]
 
 
-def search_files(site: Site) -> Iterator[tuple[str, bytes]]:
-    """(output path, bytes) of every file of the search index (digest/render.py writes them)."""
-    yield from index_files(build_index(site))
+def search_files(
+    site: Site, cache: Cache | None = None, token: Callable[[Paper], str] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """(output path, bytes) of every file of the search index (digest/build.py writes them);
+    made from the parts kept in `cache` where it can (see `cached_index`)."""
+    yield from index_files(build_index(site) if cache is None or token is None else cached_index(site, cache, token))

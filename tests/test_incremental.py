@@ -14,6 +14,7 @@ from conftest import REPO, SHARED
 from digest import manifest
 from digest.build import BuildResult, UpdateInterrupted, build
 from digest.config import load_config
+from digest.model import Paper
 from digest.write import Target
 
 CORPUS = sorted((SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md"))
@@ -54,6 +55,9 @@ def identities(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def clean_build(root: Path) -> dict[str, bytes]:
+    """A full build that uses nothing kept from other builds: no parsed file, no search part."""
+    for kept in ("parsed", "search"):
+        shutil.rmtree(root / manifest.CACHE_FOLDER / kept, ignore_errors=True)
     assert run(root, "clean", full=True).kind == "full"
     return tree(root / "clean")
 
@@ -270,3 +274,41 @@ def test_a_second_build_waits_before_it_reads_the_manifest(site: Path) -> None:
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert "files rewritten" in out
+
+
+def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path) -> list[set[str]]:
+    """Adds `new_file` and builds; returns, for each part of the search index the build made
+    again, the latest dates of its papers."""
+    from digest import search
+
+    made: list[list[str]] = []
+    index_part = search.index_part
+
+    def counting(papers: list[Paper]) -> search.Part:
+        made.append([paper.id for paper in papers])
+        return index_part(papers)
+
+    monkeypatch.setattr(search, "index_part", counting)
+    add_corpus_file(site, new_file)
+    result = run(site)
+    assert result.kind == "update" and result.site is not None
+    latest = {paper.id: date for date, paper in search._dated(result.site)}
+    return [{latest[paper] for paper in part} for part in made]
+
+
+def test_a_new_day_indexes_only_its_own_papers(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day added to the newest month (the seed's, October 2023) is a part of the search index
+    of its own: the other days and months come from the cache, except October 3, which lost two
+    papers to the new day (they appear on both). When the next month begins, October's days,
+    kept from that build, are joined rather than indexed again."""
+    october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
+    assert indexed_dates(site, monkeypatch, october) == [{"2023-10-04"}, {"2023-10-03"}]
+    assert tree(site / "public") == clean_build(site)
+
+    shutil.rmtree(site / "clean")
+    january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
+    assert indexed_dates(site, monkeypatch, january) == [{"2024-01-31"}]
+    assert tree(site / "public") == clean_build(site)
+    assert len(list((site / manifest.CACHE_FOLDER / "search").glob("*.pickle"))) == 1 + 2 + 1, (
+        "the parts of this build alone are kept: January 31, October, March, the venue papers"
+    )

@@ -9,6 +9,7 @@ marked `browser`: skipped without Chromium, failed under CI=true.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import random
 import re
@@ -745,3 +746,30 @@ def test_the_index_finds_the_tokens_a_query_makes(text: str) -> None:
     """The index tokenises whole texts at once (`distinct_tokens`); queries, here and in
     search.js, token by token (`tokenize`). Both must give the same tokens."""
     assert search.distinct_tokens(text) == set(search.tokenize(text))
+
+
+@given(st.data())
+def test_an_index_joined_from_parts_is_the_index_made_whole(data: st.DataObject) -> None:
+    """Parts of consecutive documents, each numbered from 0, join into the index of all of them:
+    gaps across parts of any length (past the table of codes too) and terms missing from parts."""
+    count = data.draw(st.integers(1, 5000), label="documents")
+    posting = st.tuples(st.integers(0, count - 1), st.integers(1, 15))
+    postings = st.lists(posting, min_size=1, max_size=12, unique_by=lambda p: p[0]).map(sorted)
+    terms = data.draw(st.dictionaries(st.text("abcé语", min_size=1, max_size=3), postings, min_size=1, max_size=6))
+    cuts = data.draw(st.lists(st.integers(0, count), max_size=4).map(sorted), label="cuts")
+    documents = [[str(number)] for number in range(count)]
+
+    def part(start: int, end: int) -> search.Part:
+        found = {
+            term: [(d - start) << 4 | mask for d, mask in lists if start <= d < end] for term, lists in terms.items()
+        }
+        return search._part(documents[start:end], {term: values for term, values in found.items() if values})
+
+    bounds = [0, *cuts, count]
+    joined = search.join([part(start, end) for start, end in itertools.pairwise(bounds)])
+    whole = part(0, count)
+    assert joined == whole
+    index = search._index(joined)
+    assert index == search._index(whole)
+    for term, lists in terms.items():
+        assert search.decode_postings(index.postings[term]) == lists
