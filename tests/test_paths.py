@@ -310,3 +310,21 @@ def test_hostile_names_in_content_stay_inside_the_output_folder(tmp_path: Path) 
 
     audit = subprocess.run([sys.executable, str(AUDIT), str(public)], capture_output=True, text=True, timeout=120)
     assert audit.returncode == 0, audit.stdout
+
+
+@pytest.mark.parametrize(
+    "path", ["../x.html", "/tmp/x.html", "a/../../x.html", "a\\..\\x.html", "a//x.html", "./x.html", ""]
+)
+@pytest.mark.parametrize("live", [False, True])
+def test_the_writer_refuses_paths_that_leave_the_output(tmp_path: Path, path: str, live: bool) -> None:
+    """The last guard: whatever path reaches `Target.put`, nothing lands outside its folder."""
+    from digest.write import Target
+
+    folder = tmp_path / "out" / "site"
+    folder.mkdir(parents=True)
+    target = Target(folder, live, folder, {})
+    with pytest.raises(ValueError, match="outside the output folder"):
+        target.put(path, b"<p>x</p>")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    target.put("papers/x.html", b"<p>x</p>")
+    assert (folder / "papers" / "x.html").read_bytes() == b"<p>x</p>"
