@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -87,9 +88,11 @@ def looks_truncated(raw_abstract: str) -> bool:
     return near_limit and not text.rstrip().endswith(_SENTENCE_END)
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def normalise_title(title: str) -> str:
     """The key that matches one paper's titles across sources: NFKC, case-folded, and with
-    punctuation, symbols and spaces dropped."""
+    punctuation, symbols and spaces dropped. Remembered: merging asks for each record's title
+    several times, and a paper's records share their title."""
     folded = unicodedata.normalize("NFKC", title).casefold()
     return "".join(_LETTERS_AND_DIGITS.findall(folded))
 
