@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 import pickle
 import time
@@ -208,10 +210,11 @@ def _build(
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
 
     cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
-    loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs)
-    cache.prune()
-    with profile.stage("plan"):
-        plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
+    with collector_paused():
+        loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs)
+        cache.prune()
+        with profile.stage("plan"):
+            plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
     manifest.forget(where)  # from here until the new one is written, the output is in flux
     protected = [config.root, content, config.templates, Path.cwd()]
     try:
@@ -228,6 +231,20 @@ def _build(
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the site is read and planned. Reading builds millions
+    of objects, none of them garbage, and the collector went through all of them again each
+    time their number grew by a quarter: a third of the time of reading 100,000 papers."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)

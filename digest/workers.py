@@ -75,10 +75,13 @@ def available() -> int:
 
 def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], workers: int = 0) -> Iterator[Done]:
     """Render and write every job, and run every task, on `workers` processes (0: one per core,
-    or none for a small site); yields each slice's `Done` as it finishes (in no fixed order)."""
+    or none for a small site); yields each slice's `Done` as it finishes (in no fixed order).
+    Whole-site tasks work through the whole site (the search index reads every paper), so a
+    large site gets workers for them even when few pages changed."""
     global _shared
     slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
-    if _processes(workers, large=len(jobs) >= ALONE) == 1:
+    large = len(jobs) >= ALONE or (bool(tasks) and len(pages.site.papers) >= ALONE)
+    if _processes(workers, large) == 1:
         for index in range(len(tasks)):
             yield _task(target, tasks, index)
         for start, end in slices:
@@ -150,14 +153,17 @@ def _pool(workers: int) -> multiprocessing.pool.Pool:
     interrupt = {signal.SIGINT}
     held = signal.pthread_sigmask(signal.SIG_BLOCK, interrupt)
     try:
-        return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)  # an interrupt held back is raised here
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
+    """A worker ignores Ctrl-C, and collects its own garbage even when forked from a build
+    that paused the collector (`digest.build.collector_paused`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.enable()
 
 
 def _slice_in_worker(bounds: tuple[int, int]) -> Done:

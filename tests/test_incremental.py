@@ -14,6 +14,7 @@ from conftest import REPO, SHARED
 from digest import manifest
 from digest.build import BuildResult, UpdateInterrupted, build
 from digest.config import load_config
+from digest.errors import DigestError
 from digest.model import Paper
 from digest.write import Target
 
@@ -312,3 +313,20 @@ def test_a_new_day_indexes_only_its_own_papers(site: Path, monkeypatch: pytest.M
     assert len(list((site / manifest.CACHE_FOLDER / "search").glob("*.pickle"))) == 1 + 2 + 1, (
         "the parts of this build alone are kept: January 31, October, March, the venue papers"
     )
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_build(site: Path) -> None:
+    """Reading pauses the collector; a build, even a failed one, leaves it as it found it."""
+    import gc
+
+    edit_a_summary(site)
+    gc.disable()
+    try:
+        assert run(site).kind == "update"
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    (site / "site.toml").write_text('content = "nowhere"\n', encoding="utf-8")
+    with pytest.raises(DigestError, match="nowhere"):
+        run(site)
+    assert gc.isenabled()
