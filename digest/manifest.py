@@ -26,6 +26,8 @@ import hashlib
 import json
 import os
 import pickle
+import sys
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,8 +189,11 @@ def stamp(config: Config, content: Path, template_folders: Iterable[Path]) -> st
 
 @functools.cache
 def code_stamp() -> str:
-    """This package's version and code: what parsing a file depends on besides its bytes."""
-    return fingerprint(__version__, *_tree(Path(__file__).parent, "*.py"))
+    """This package's version and code, and the Python and Unicode versions it runs on (folding,
+    categories and tokens come from `unicodedata`): what parsing a file, or indexing it for
+    search, depends on besides its bytes."""
+    python = ".".join(map(str, sys.version_info[:2]))
+    return fingerprint(__version__, python, unicodedata.unidata_version, *_tree(Path(__file__).parent, "*.py"))
 
 
 class Cache:
@@ -230,6 +235,10 @@ class Cache:
         except OSError:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+    def is_empty(self) -> bool:
+        """Whether no build has kept anything here yet."""
+        return self.folder is None or not any(self.folder.glob("*.pickle"))
 
     def prune(self) -> None:
         """Remove the entries this build did not use."""

@@ -476,26 +476,29 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
 
 def cached_index(site: Site, cache: Cache, token: Callable[[Paper], str]) -> Index:
     """`build_index(site)`, from parts that `cache` keeps between builds, each under the
-    `token`s of its papers (which change whenever a paper's texts or page do).
+    `token`s of its papers (which change whenever a paper's records do).
 
     The parts are those a growing site leaves as they are: each day of the newest month, and
-    each month before it. A new day adds a part or changes the newest ones; when a new month
-    begins, the last one's days (kept from the build before) are joined into one part. The
-    index is the same, byte for byte, as one made in one piece."""
+    each month before it. A new day adds a part; a paper listed again moves to the new day, so
+    the day it leaves changes too. A month that changes is joined from its days' parts, of
+    which only the changed days are made again: the parts of its days are kept while it keeps
+    changing (a month made in one piece, by a build with nothing kept yet, is made from days
+    the first time it changes). The index is the same, byte for byte, as one made in one piece."""
+    first_build = cache.is_empty()
     newest, *older = by_month(site) or [[]]
     index_parts = [_cached(cache, token, day, functools.partial(index_part, day)) for day in newest]
     for days in older:
         whole = [paper for day in days for paper in day]
-        index_parts.append(_cached(cache, token, whole, functools.partial(_month, cache, token, days)))
+        month = functools.partial(_month, cache, token, days, first_build)
+        index_parts.append(_cached(cache, token, whole, month))
     cache.prune()
     return _index(join(index_parts))
 
 
-def _month(cache: Cache, token: Callable[[Paper], str], days: list[list[Paper]]) -> Part:
-    """A month's part: joined from its days' parts if the cache has some of them (the month
-    was the newest), or else made in one piece."""
-    kept = [cache.get(cache.key(*map(token, day))) for day in days]
-    if not any(isinstance(part, Part) for part in kept):
+def _month(cache: Cache, token: Callable[[Paper], str], days: list[list[Paper]], first_build: bool) -> Part:
+    """A month's part: made in one piece by a first build (quicker than joining its days), or
+    else joined from its days' parts, from the cache or made and kept there."""
+    if first_build:
         return index_part([paper for day in days for paper in day])
     return join([_cached(cache, token, day, functools.partial(index_part, day)) for day in days])
 

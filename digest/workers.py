@@ -81,7 +81,8 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     global _shared
     slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
     large = len(jobs) >= ALONE or (bool(tasks) and len(pages.site.papers) >= ALONE)
-    if _processes(workers, large) == 1:
+    processes = min(_processes(workers, large), len(tasks) + len(slices))  # no idle workers
+    if processes <= 1:
         for index in range(len(tasks)):
             yield _task(target, tasks, index)
         for start, end in slices:
@@ -89,7 +90,7 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
         return
     _shared = (pages, jobs, target, tasks)
     try:
-        with _forked(_processes(workers, large=True)) as pool:
+        with _forked(processes) as pool:
             # The whole-site tasks are the longest: they start first, so they end with the pages.
             running = [pool.apply_async(_task_in_worker, (index,)) for index in range(len(tasks))]
             yield from pool.imap_unordered(_slice_in_worker, slices)

@@ -171,7 +171,8 @@ def _safe_parts(path: str) -> list[str]:
 
 def _write(path: str, data: bytes) -> None:
     """Write a file whole, with no buffered file object in between."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no \r\n
+    descriptor = os.open(path, flags, 0o666)
     try:
         view = memoryview(data)
         while view:

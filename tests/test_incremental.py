@@ -31,8 +31,9 @@ def site(seed_site: Path) -> Path:
     return seed_site
 
 
-def add_corpus_file(root: Path, file: Path) -> Path:
-    target = root / "content" / "arxiv" / file.parent.name / file.name
+def add_corpus_file(root: Path, file: Path, date: str = "") -> Path:
+    """Copies a corpus digest into the site, in its own date's folder or in `date`'s."""
+    target = root / "content" / "arxiv" / (date or file.parent.name) / file.name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(file, target)
     return target
@@ -56,11 +57,13 @@ def identities(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def clean_build(root: Path) -> dict[str, bytes]:
-    """A full build that uses nothing kept from other builds: no parsed file, no search part."""
-    for kept in ("parsed", "search"):
-        shutil.rmtree(root / manifest.CACHE_FOLDER / kept, ignore_errors=True)
-    assert run(root, "clean", full=True).kind == "full"
-    return tree(root / "clean")
+    """A full build of a copy of the site, which has nothing kept from other builds (no manifest,
+    no parsed file, no search part) and leaves the site's own cache alone."""
+    copy = root.parent / "clean-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(manifest.CACHE_FOLDER, "public", "clean"))
+    assert run(copy, "clean", full=True).kind == "full"
+    return tree(copy / "clean")
 
 
 def edit_a_summary(root: Path) -> None:
@@ -68,6 +71,15 @@ def edit_a_summary(root: Path) -> None:
     text = seed.read_text(encoding="utf-8")
     first = text.index("    ", text.index("# 详细"))  # a detail block's first indented line
     seed.write_text(text[:first] + "    改过的" + text[first + 4 :], encoding="utf-8")
+
+
+def edit_an_abstract(root: Path) -> None:
+    """An edit that leaves every title, so every list's order, as it was."""
+    seed = root / SEED
+    text = seed.read_text(encoding="utf-8")
+    edited = text.replace("Large Language Models (LLMs) can acquire", "Large Language Models (LLMs) may acquire", 1)
+    assert edited != text
+    seed.write_text(edited, encoding="utf-8")
 
 
 def add_a_file(root: Path) -> None:
@@ -94,6 +106,7 @@ def change_the_config(root: Path) -> None:
 CHANGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "new file": (add_a_file, "update"),
     "edited file": (edit_a_summary, "update"),
+    "edited abstract": (edit_an_abstract, "update"),
     "deleted file": (delete_a_file, "update"),
     "template change": (override_a_template, "full"),
     "config change": (change_the_config, "full"),
@@ -277,9 +290,9 @@ def test_a_second_build_waits_before_it_reads_the_manifest(site: Path) -> None:
     assert "files rewritten" in out
 
 
-def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path) -> list[set[str]]:
-    """Adds `new_file` and builds; returns, for each part of the search index the build made
-    again, the latest dates of its papers."""
+def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path, date: str = "") -> list[set[str]]:
+    """Adds `new_file` (in `date`'s folder if given) and builds; returns, for each part of the
+    search index the build made again, the latest dates of its papers."""
     from digest import search
 
     made: list[list[str]] = []
@@ -290,7 +303,7 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path) -
         return index_part(papers)
 
     monkeypatch.setattr(search, "index_part", counting)
-    add_corpus_file(site, new_file)
+    add_corpus_file(site, new_file, date)
     result = run(site)
     assert result.kind == "update" and result.site is not None
     latest = {paper.id: date for date, paper in search._dated(result.site)}
@@ -299,20 +312,28 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path) -
 
 def test_a_new_day_indexes_only_its_own_papers(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A day added to the newest month (the seed's, October 2023) is a part of the search index
-    of its own: the other days and months come from the cache, except October 3, which lost two
-    papers to the new day (they appear on both). When the next month begins, October's days,
-    kept from that build, are joined rather than indexed again."""
+    of its own; the other days and months come from the cache, except October 3, which lost two
+    papers to the new day (they appear on both). When the next month begins, October is joined
+    from the parts of its days. A day that lists papers again takes them from their old day,
+    and only the days that changed are indexed again. Each time, the site is what a clean build
+    makes of the same content."""
+    cache = site / manifest.CACHE_FOLDER / "search"
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
     assert indexed_dates(site, monkeypatch, october) == [{"2023-10-04"}, {"2023-10-03"}]
     assert tree(site / "public") == clean_build(site)
 
-    shutil.rmtree(site / "clean")
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, january) == [{"2024-01-31"}]
-    assert tree(site / "public") == clean_build(site)
-    assert len(list((site / manifest.CACHE_FOLDER / "search").glob("*.pickle"))) == 1 + 2 + 1, (
-        "the parts of this build alone are kept: January 31, October, March, the venue papers"
+    assert len(list(cache.glob("*.pickle"))) == 6, (
+        "this build's parts are kept, and no others: January 31; October and the two days it was joined from; "
+        "March; the venue papers"
     )
+    assert tree(site / "public") == clean_build(site)
+
+    # October 4's papers listed again on January 30: only that day is indexed, and October is
+    # joined from October 3, kept from the last build.
+    assert indexed_dates(site, monkeypatch, october, "2024-01-30") == [{"2024-01-30"}]
+    assert tree(site / "public") == clean_build(site)
 
 
 def test_the_garbage_collector_is_as_it_was_after_a_build(site: Path) -> None:
