@@ -162,9 +162,10 @@ def _cannot_write(output: Path, exc: OSError) -> DigestError:
 
 def _safe_parts(path: str) -> list[str]:
     """The names along a relative POSIX path; anything that could lead outside the folder (an
-    absolute path, `..`, a backslash) or name it oddly (`.`, an empty name) is refused."""
+    absolute path, `..`, a backslash, a Windows drive's colon) or name it oddly (`.`, an empty
+    name) is refused."""
     parts = path.split("/")
-    if any(p in ("", ".", "..") or "\\" in p for p in parts):  # "/a" starts with an empty name
+    if any(p in ("", ".", "..") or "\\" in p or ":" in p for p in parts):  # "/a" starts with ""
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
     return parts
 

@@ -313,7 +313,7 @@ def test_hostile_names_in_content_stay_inside_the_output_folder(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    "path", ["../x.html", "/tmp/x.html", "a/../../x.html", "a\\..\\x.html", "a//x.html", "./x.html", ""]
+    "path", ["../x.html", "/tmp/x.html", "a/../../x.html", "a\\..\\x.html", "a//x.html", "./x.html", "C:/x.html", ""]
 )
 @pytest.mark.parametrize("live", [False, True])
 def test_the_writer_refuses_paths_that_leave_the_output(tmp_path: Path, path: str, live: bool) -> None:
