@@ -45,8 +45,7 @@ FORMAT = 1
 
 def fingerprint(*parts: str) -> str:
     """A short, stable hash of `parts` (they are joined with a separator no part contains)."""
-    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(joined, digest_size=16).hexdigest()
+    return file_hash("\x1f".join(parts).encode("utf-8", "surrogatepass"))
 
 
 def file_hash(data: bytes) -> str:
@@ -131,10 +130,15 @@ def write(path: Path, manifest: Manifest) -> None:
         "inputs": manifest.inputs,
         "outputs": manifest.outputs,
     }
+    _keep(path, json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write a file of the cache folder in one step; a failure is ignored (see `write`)."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         _make_cache_folder(path.parent)
-        temporary.write_text(json.dumps(raw, ensure_ascii=False, separators=(",", ":")), "utf-8", "surrogateescape")
+        temporary.write_bytes(data)
         temporary.replace(path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -224,17 +228,8 @@ class Cache:
 
     def put(self, key: str, blob: bytes) -> None:
         """Keep `blob`, a pickle, as the entry for `key`."""
-        if self.folder is None:
-            return
-        target = self.folder / f"{key}.pickle"
-        temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        try:
-            _make_cache_folder(self.folder)
-            temporary.write_bytes(blob)
-            temporary.replace(target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        if self.folder is not None:
+            _keep(self.folder / f"{key}.pickle", blob)
 
     def is_empty(self) -> bool:
         """Whether no build has kept anything here yet."""
