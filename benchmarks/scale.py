@@ -2,8 +2,12 @@
 
 For each N, generates a synthetic content folder (benchmarks/corpus.py, seed 0), then in fresh
 processes: a full build, a no-op rebuild (nothing changed), and a rebuild after adding one new
-daily digest of about 200 papers. Prints seconds, pages per second, peak RSS, output size and
-the per-page cost, so that a cost growing with the site shows as a rising ms/page.
+daily digest of about 200 papers. Prints seconds, pages per second, peak memory, output size
+and the per-page cost, so that a cost growing with the site shows as a rising ms/page.
+
+Memory is measured in a second full build from scratch, not in the timed one: reading
+/proc/PID/smaps_rollup costs about 18 ms for each gigabyte a process maps, so sampling three
+processes every 50 ms took about half a core from a build that needs both.
 
     python3 benchmarks/scale.py [--profile] [N ...]   # default: 1000 10000 100000
 
@@ -51,10 +55,10 @@ print(json.dumps({"seconds": seconds, "pages": result.pages, "papers": result.su
 """
 
 
-def run_build(site: Path) -> dict[str, float]:
+def run_build(site: Path, memory: bool = False) -> dict[str, float]:
     """One build in a fresh process; its profile goes to stderr (shown with --profile). `wall`
-    is the whole process, interpreter start and imports included; `pss_mib` the peak of the
-    memory of the build and its workers together."""
+    is the whole process, interpreter start and imports included; with `memory`, `pss_mib` is
+    the peak of the memory of the build and its workers together (sampling it slows the build)."""
     started = time.perf_counter()
     build = subprocess.Popen(
         [sys.executable, "-c", BUILD],
@@ -66,7 +70,8 @@ def run_build(site: Path) -> dict[str, float]:
     )
     peak = 0
     while build.poll() is None:
-        peak = max(peak, total_pss(build.pid))
+        if memory:
+            peak = max(peak, total_pss(build.pid))
         time.sleep(0.05)
     out = build.stdout.read() if build.stdout else ""
     if build.returncode != 0:
@@ -116,6 +121,9 @@ def measure(papers: int, root: Path) -> None:
     site.mkdir()
     summary = corpus.generate(papers, site / "content", seed=0)
     full = run_build(site)
+    shutil.rmtree(site / "public")
+    shutil.rmtree(site / ".digest-cache")
+    full["pss_mib"] = run_build(site, memory=True)["pss_mib"]  # from scratch again, sampled
     noop = run_build(site)
     new_papers = one_new_daily_file(site, 200)
     added = run_build(site)
