@@ -336,12 +336,11 @@ def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterat
 
 def _whole_site_tasks(site: Site, config: Config, plan: _Plan) -> list[Task]:
     """The files made from the whole site: each set is made by one task, the slowest first. The
-    search index is made from parts kept from earlier builds, each under its papers' fingerprints."""
+    search index is made from what earlier builds kept of it (`digest.search.cached_index`)."""
     pages = [job.path for job in plan.jobs]
-    parts = Cache(config.root / manifest.CACHE_FOLDER / "search")
-    token = plan.pages.paper_tokens
+    kept = Cache(config.root / manifest.CACHE_FOLDER / "search")
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
-        ("search index", lambda: search.search_files(site, parts, lambda paper: token[paper.id])),
+        ("search index", lambda: search.search_files(site, kept)),
         ("feeds", lambda: feeds.feed_files(site, config)),
         ("sitemap", lambda: discover.sitemap_files(pages, config)),
         ("assets", lambda: assets(config)),

@@ -229,7 +229,20 @@ class Cache:
     def put(self, key: str, blob: bytes) -> None:
         """Keep `blob`, a pickle, as the entry for `key`."""
         if self.folder is not None:
+            self.used.add(key)
             _keep(self.folder / f"{key}.pickle", blob)
+
+    def has(self, key: str) -> bool:
+        """Whether there is an entry for `key` (it may still fail to load)."""
+        return self.folder is not None and (self.folder / f"{key}.pickle").is_file()
+
+    def keep(self, key: str) -> None:
+        """Keep the entry for `key`, if any, though this build did not load it."""
+        self.used.add(key)
+
+    def drop(self, key: str) -> None:
+        """Let `prune` remove the entry for `key`: what this build made holds it."""
+        self.used.discard(key)
 
     def is_empty(self) -> bool:
         """Whether no build has kept anything here yet."""

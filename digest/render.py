@@ -180,8 +180,6 @@ class Pages:
         self.collections = (site.all_papers, *site.venues, *site.categories, *site.dates)
         self.digest_of = {d.source: d for d in site.digests}
         self.times: dict[str, TemplateTime] = {}
-        self.paper_tokens: dict[str, str] = {}
-        """Each paper's id → the fingerprint of its page (set by `plan`)."""
         self._env = environment(config)
         self._links = {
             "category_pages": {c.key: c.page for c in site.categories},
@@ -198,7 +196,7 @@ class Pages:
         """Every page, in a stable order; `tokens` holds each input file's content hash by its
         source, from which the fingerprints are made."""
         site = self.site
-        paper_token = self.paper_tokens = {p.id: self._paper_token(p, tokens) for p in site.papers}
+        paper_token = {p.id: self._paper_token(p, tokens) for p in site.papers}
         everything = fingerprint(
             *(f"{s}={tokens.get(s, '')}={site.digest_pages[s]}" for s in sorted(site.digest_pages))
         )

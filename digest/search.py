@@ -17,9 +17,11 @@ Every file is ASCII (JSON with `\\uXXXX` escapes), so no lone surrogate can brea
 no reader can mistake the files' encoding. Texts are plain (`digest.richtext.plain`: macros give
 their content, math stays as `$…$`), both in the documents and in what is indexed.
 
-Documents are the site's papers newest first (`newest_first`): by the latest date the paper
-appears on, then in the order of the all-papers index; ranking ties go to the lower number, so
-to the newer paper, and a broad query's top results sit in the first document files. A posting
+Documents are the site's papers oldest first (`oldest_first`): by the first date the paper
+appears on, then in the order of the all-papers index, with papers of no date (venue
+collections only) before all others. So a new day's papers take the next numbers, and every
+earlier document keeps its number and its file. Ranking ties go to the higher number, so to
+the newer paper, and a broad query's top results sit in the last document files. A posting
 list names the documents a term occurs in, ascending, each with the bitmask of the fields it
 occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the number
 `(document - previous document) * 16 + mask` (the first counts from 0), written in base 32 with
@@ -53,13 +55,14 @@ from dataclasses import dataclass
 from itertools import chain, groupby, islice
 
 from digest import urls
-from digest.manifest import Cache
+from digest.manifest import Cache, fingerprint
 from digest.model import Paper
 from digest.richtext import plain
 from digest.site import Site
 
-VERSION = 2
-"""The format of the files; search.js refuses an index of another version."""
+VERSION = 3
+"""The format of the files; search.js refuses an index of another version. (3: documents
+numbered oldest first.)"""
 
 FIELDS = {"title": 8, "byline": 4, "summary": 2, "abstract": 1}
 """Field → its bit in a posting's mask, which is also its weight in ranking. `title` is both
@@ -381,27 +384,38 @@ def document(paper: Paper, texts: Texts | None = None) -> list[str]:
             texts.summary_zh, texts.summary_en, head]  # fmt: skip
 
 
-def newest_first(site: Site) -> list[Paper]:
-    """The site's papers by the latest date among their appearances, newest first, then in the
-    site's order; papers with no date (venue collections only) after all dated ones."""
+def oldest_first(site: Site) -> list[Paper]:
+    """The site's papers by the first date among their appearances, oldest first, and papers of
+    one date in the reverse of the site's order; papers with no date (venue collections only)
+    before all dated ones. Read backwards, as search ranks ties: newest first, then in the
+    site's order."""
     return [paper for _, paper in _dated(site)]
 
 
 def _dated(site: Site) -> list[tuple[str, Paper]]:
-    """The site's papers `newest_first`, each with its latest date ("" for none)."""
+    """The site's papers `oldest_first`, each with its first date ("" for none)."""
     dates = {digest.source: digest.date for digest in site.digests}
-    latest = [max((dates.get(record.source, "") for record in paper.appearances), default="") for paper in site.papers]
-    order = sorted(range(len(site.papers)), key=latest.__getitem__, reverse=True)  # stable: ties keep site order
-    return [(latest[number], site.papers[number]) for number in order]
+    first = [min((d for r in paper.appearances if (d := dates.get(r.source, ""))), default="") for paper in site.papers]
+    order = sorted(range(len(site.papers)), key=first.__getitem__, reverse=True)  # stable: ties keep site order
+    return [(first[number], site.papers[number]) for number in reversed(order)]
 
 
 def by_month(site: Site) -> list[list[list[Paper]]]:
-    """The site's papers `newest_first`, by month and, within a month, by day: the papers with
-    no date make a last month of one day."""
+    """The site's papers `oldest_first`, by month and, within a month, by day: the papers with
+    no date make a first month of one day."""
     months: list[list[list[Paper]]] = []
     for _, month in groupby(_dated(site), key=lambda item: item[0][:7]):
         months.append([[paper for _, paper in day] for _, day in groupby(month, key=lambda item: item[0])])
     return months
+
+
+def search_key(paper: Paper) -> str:
+    """The fingerprint of all that the index holds of a paper (`Texts` and its page): a paper
+    listed again with the same text keeps its key, and its part of the index stays as it was."""
+    return fingerprint(
+        paper.page, paper.title, paper.title_zh, paper.arxiv_id, paper.venue_label, paper.category,
+        paper.summary_zh, paper.summary_en, paper.abstract_en, paper.abstract_zh, *paper.authors,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +424,8 @@ class Index:
 
     postings: dict[str, str]
     """Term → its encoded posting list."""
-    documents: list[list[str]]
+    documents: list[str]
+    """Each document's JSON text (`document`), as `search/d/NN.js` holds it."""
     shards: int
 
 
@@ -419,7 +434,9 @@ class Part:
     """The index of a run of consecutive documents, numbered from 0 within the run: `join`
     puts the parts of a site together."""
 
-    documents: list[list[str]]
+    documents: list[str]
+    """Each document's JSON text (`document`): kept as text, a large part loads and is written
+    again quickly."""
     postings: dict[str, tuple[int, str, int]]
     """Term → its first posting (`document << 4 | mask`), the code of the others (as in the
     index, each counting from the one before) and the last document it occurs in."""
@@ -428,10 +445,10 @@ class Part:
 def index_part(papers: Sequence[Paper]) -> Part:
     """The part of the index that holds `papers`, numbered from 0 as given."""
     found: dict[str, list[int]] = defaultdict(list)
-    documents: list[list[str]] = []
+    documents: list[str] = []
     for number, paper in enumerate(papers):
         texts = Texts.of(paper)
-        documents.append(document(paper, texts))
+        documents.append(_json(document(paper, texts)))
         # The document's 16 possible postings, made once and shared by the lists of its terms:
         # cheaper than a new int for each term, and the ints sit together in memory.
         possible = [number << 4 | mask for mask in range(16)]
@@ -440,7 +457,7 @@ def index_part(papers: Sequence[Paper]) -> Part:
     return _part(documents, found)
 
 
-def _part(documents: list[list[str]], found: dict[str, list[int]]) -> Part:
+def _part(documents: list[str], found: dict[str, list[int]]) -> Part:
     """A part from its documents and each term's postings (`document << 4 | mask`, ascending)."""
     return Part(documents, {term: (values[0], _encode(values, 1), values[-1] >> 4) for term, values in found.items()})
 
@@ -448,64 +465,99 @@ def _part(documents: list[list[str]], found: dict[str, list[int]]) -> Part:
 def join(index_parts: Sequence[Part]) -> Part:
     """The part that holds the documents of `index_parts`, one after the other: a term's
     postings are its postings in each part, of which only the first must be written again (it
-    counts from the term's last document in the parts before)."""
+    counts from the term's last document in the parts before). The first part's postings stand
+    as they are, so joining a few days to a large part costs as much as the days."""
+    if not index_parts:
+        return Part([], {})
+    head, *tail = index_parts
     codes = _codes()
-    firsts: dict[str, int] = {}
-    pieces: dict[str, list[str]] = {}
-    bases: dict[str, int] = {}  # term → its last document so far, << 4
-    offset = 0
-    for part in index_parts:
+    postings = dict(head.postings)
+    pieces: dict[str, list[str]] = {}  # term → its postings' codes so far, when joined from several parts
+    offset = len(head.documents)
+    for part in tail:
         shift = offset << 4
         for term, (first, rest, last) in part.postings.items():
-            if (known := pieces.get(term)) is None:
-                firsts[term] = first + shift
-                pieces[term] = [rest]
-            else:
-                number = first + shift - bases[term]
-                known += (codes[number] if number < len(codes) else _code(number), rest)
-            bases[term] = (last + offset) << 4
+            if (known := postings.get(term)) is None:
+                postings[term] = (first + shift, rest, last + offset)
+                continue
+            number = first + shift - (known[2] << 4)
+            if (more := pieces.get(term)) is None:
+                more = pieces[term] = [known[1]]
+            more += (codes[number] if number < len(codes) else _code(number), rest)
+            postings[term] = (known[0], "", last + offset)  # its codes are in `pieces`
         offset += len(part.documents)
-    postings = {term: (firsts[term], "".join(pieces[term]), bases[term] >> 4) for term in pieces}
-    return Part([d for part in index_parts for d in part.documents], postings)
+    for term, more in pieces.items():
+        first, _, last = postings[term]
+        postings[term] = (first, "".join(more), last)
+    return Part(head.documents + [d for part in tail for d in part.documents], postings)
 
 
 def build_index(papers: Site | Sequence[Paper]) -> Index:
-    """The index of a site (its papers `newest_first`), or of papers numbered as given."""
-    return _index(index_part(newest_first(papers) if isinstance(papers, Site) else papers))
+    """The index of a site (its papers `oldest_first`), or of papers numbered as given."""
+    return _index(index_part(oldest_first(papers) if isinstance(papers, Site) else papers))
 
 
-def cached_index(site: Site, cache: Cache, token: Callable[[Paper], str]) -> Index:
-    """`build_index(site)`, from parts that `cache` keeps between builds, each under the
-    `token`s of its papers (which change whenever a paper's records do).
+def cached_index(site: Site, cache: Cache) -> Index:
+    """`build_index(site)`, from what `cache` keeps between builds: the last build's whole index,
+    and the parts it was joined from, each under the `search_key`s of its papers.
 
-    The parts are those a growing site leaves as they are: each day of the newest month, and
-    each month before it. A new day adds a part; a paper listed again moves to the new day, so
-    the day it leaves changes too. A month that changes is joined from its days' parts, of
-    which only the changed days are made again: the parts of its days are kept while it keeps
-    changing (a month made in one piece, by a build with nothing kept yet, is made from days
-    the first time it changes). The index is the same, byte for byte, as one made in one piece."""
+    The parts are those a growing site leaves as they are: the papers of no date, each month
+    before the newest, and each day of the newest month. A new day's papers come after all the
+    others, so the last build's index is where this one starts: it is taken whole, and only the
+    new day is indexed and joined to it. A paper listed again keeps its place, and its part is
+    made again only if its text changed; then the parts from there on are joined again, and
+    only the changed ones are made again. A month that changes is joined from its days' parts,
+    which are kept while it keeps changing (a month made in one piece, by a build with nothing
+    kept yet, is made from days the first time it changes). The index is the same, byte for
+    byte, as one made in one piece."""
     first_build = cache.is_empty()
-    newest, *older = by_month(site) or [[]]
-    index_parts = [_cached(cache, token, day, functools.partial(index_part, day)) for day in newest]
-    for days in older:
-        whole = [paper for day in days for paper in day]
-        month = functools.partial(_month, cache, token, days, first_build)
-        index_parts.append(_cached(cache, token, whole, month))
+    *older, newest = by_month(site) or [[]]
+    months = [[paper for day in days for paper in day] for days in older]
+    groups = months + newest
+    keys = [[search_key(paper) for paper in group] for group in groups]
+    # Under `starts[n]`, the index of groups 0 to n, if a build kept it (each keeps its whole).
+    running = hashlib.blake2b(digest_size=16)
+    starts = []
+    for group_keys in keys:
+        running.update("".join(group_keys).encode())
+        starts.append(cache.key("index", running.hexdigest()))
+    done = next((n for n in reversed(range(len(groups))) if cache.has(starts[n])), -1)
+    start = cache.get(starts[done]) if done >= 0 else None
+    if not isinstance(start, Part):
+        done, start = -1, None
+    parts = [] if start is None else [start]
+    for number, (group, group_keys) in enumerate(zip(groups, keys, strict=True)):
+        key = cache.key(*group_keys)
+        if number <= done:
+            cache.keep(key)  # for a later build that cannot start from the whole
+        elif number < len(months):
+            parts.append(_cached(cache, key, functools.partial(_month, cache, older[number], first_build)))
+        else:
+            parts.append(_cached(cache, key, functools.partial(index_part, group)))
+    if start is not None and done == len(groups) - 1:
+        whole = start
+    else:
+        whole = join(parts)
+        if groups:
+            cache.put(starts[-1], pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL))
+            if start is not None:
+                cache.drop(starts[done])  # this build's whole holds it
     cache.prune()
-    return _index(join(index_parts))
+    return _index(whole)
 
 
-def _month(cache: Cache, token: Callable[[Paper], str], days: list[list[Paper]], first_build: bool) -> Part:
+def _month(cache: Cache, days: list[list[Paper]], first_build: bool) -> Part:
     """A month's part: made in one piece by a first build (quicker than joining its days), or
     else joined from its days' parts, from the cache or made and kept there."""
     if first_build:
         return index_part([paper for day in days for paper in day])
-    return join([_cached(cache, token, day, functools.partial(index_part, day)) for day in days])
+    return join([
+        _cached(cache, cache.key(*map(search_key, day)), functools.partial(index_part, day)) for day in days
+    ])  # fmt: skip
 
 
-def _cached(cache: Cache, token: Callable[[Paper], str], papers: list[Paper], make: Callable[[], Part]) -> Part:
-    """The part of `papers` from the cache, or made and kept there."""
-    key = cache.key(*map(token, papers))
+def _cached(cache: Cache, key: str, make: Callable[[], Part]) -> Part:
+    """The part kept in the cache under `key`, or made and kept there."""
     part = cache.get(key)
     if not isinstance(part, Part):
         part = make()
@@ -538,8 +590,12 @@ def _shard_count(postings: dict[str, str]) -> int:
 def _script(call: str, *arguments: object) -> bytes:
     """One call of `DigestSearch`, in ASCII: a lone surrogate is written as its escape, and the
     file reads the same whatever encoding a browser assumes for it."""
-    data = ",".join(json.dumps(a, ensure_ascii=True, separators=(",", ":")) for a in arguments)
-    return f"DigestSearch.{call}({data});\n".encode("ascii")
+    return f"DigestSearch.{call}({','.join(map(_json, arguments))});\n".encode("ascii")
+
+
+def _json(value: object) -> str:
+    """`value` as compact JSON, in ASCII."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 def file_name(folder: str, number: int, count: int) -> str:
@@ -554,10 +610,9 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
         by_shard[shard_of(term, index.shards)][term] = value
     blocks = max(1, -(-len(index.documents) // BLOCK_SIZE))
     files = [(file_name("t", n, index.shards), _script("terms", n, shard)) for n, shard in enumerate(by_shard)]
-    files += [
-        (file_name("d", n, blocks), _script("docs", n, index.documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE]))
-        for n in range(blocks)
-    ]
+    for n in range(blocks):  # what `_script("docs", n, documents)` writes, from the documents' JSON
+        documents = ",".join(index.documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE])
+        files.append((file_name("d", n, blocks), f"DigestSearch.docs({n},[{documents}]);\n".encode("ascii")))
     content = hashlib.sha256()
     for name, data in files:
         content.update(f"{name}\0{len(data)}\0".encode())
@@ -579,9 +634,7 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
     return [*files, (f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta))]
 
 
-def search_files(
-    site: Site, cache: Cache | None = None, token: Callable[[Paper], str] | None = None
-) -> Iterator[tuple[str, bytes]]:
+def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, bytes]]:
     """(output path, bytes) of every file of the search index (digest/build.py writes them);
-    made from the parts kept in `cache` where it can (see `cached_index`)."""
-    yield from index_files(build_index(site) if cache is None or token is None else cached_index(site, cache, token))
+    made from what `cache` keeps where it can (see `cached_index`)."""
+    yield from index_files(build_index(site) if cache is None else cached_index(site, cache))

@@ -290,9 +290,9 @@ def test_a_second_build_waits_before_it_reads_the_manifest(site: Path) -> None:
     assert "files rewritten" in out
 
 
-def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path, date: str = "") -> list[set[str]]:
-    """Adds `new_file` (in `date`'s folder if given) and builds; returns, for each part of the
-    search index the build made again, the latest dates of its papers."""
+def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> list[set[str]]:
+    """Makes `change` and builds; returns, for each part of the search index the build made
+    again, the first dates of its papers."""
     from digest import search
 
     made: list[list[str]] = []
@@ -303,36 +303,41 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, new_file: Path, d
         return index_part(papers)
 
     monkeypatch.setattr(search, "index_part", counting)
-    add_corpus_file(site, new_file, date)
+    change()
     result = run(site)
     assert result.kind == "update" and result.site is not None
-    latest = {paper.id: date for date, paper in search._dated(result.site)}
-    return [{latest[paper] for paper in part} for part in made]
+    first = {paper.id: date for date, paper in search._dated(result.site)}
+    return [{first[paper] for paper in part} for part in made]
 
 
-def test_a_new_day_indexes_only_its_own_papers(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A day added to the newest month (the seed's, October 2023) is a part of the search index
-    of its own; the other days and months come from the cache, except October 3, which lost two
-    papers to the new day (they appear on both). When the next month begins, October is joined
-    from the parts of its days. A day that lists papers again takes them from their old day,
-    and only the days that changed are indexed again. Each time, the site is what a clean build
+def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build takes the last build's whole search index and indexes only the papers new to the
+    site: a day added to the newest month (the seed's, October 2023) indexes its own papers but
+    not the two it shares with October 3, and so does a day of a new month. A day that only
+    lists papers again indexes nothing. An edit to an earlier paper's text makes its part
+    again, and the other parts come from the cache. Each time, the site is what a clean build
     makes of the same content."""
     cache = site / manifest.CACHE_FOLDER / "search"
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
-    assert indexed_dates(site, monkeypatch, october) == [{"2023-10-04"}, {"2023-10-03"}]
+    assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october)) == [{"2023-10-04"}]
     assert tree(site / "public") == clean_build(site)
 
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
-    assert indexed_dates(site, monkeypatch, january) == [{"2024-01-31"}]
-    assert len(list(cache.glob("*.pickle"))) == 6, (
-        "this build's parts are kept, and no others: January 31; October and the two days it was joined from; "
-        "March; the venue papers"
+    assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
+    assert len(list(cache.glob("*.pickle"))) == 4, (
+        "kept: this build's whole index, and the parts of January 31, March and the venue papers; October, "
+        "now a month before the newest, is in the whole index only"
     )
     assert tree(site / "public") == clean_build(site)
 
-    # October 4's papers listed again on January 30: only that day is indexed, and October is
-    # joined from October 3, kept from the last build.
-    assert indexed_dates(site, monkeypatch, october, "2024-01-30") == [{"2024-01-30"}]
+    # October 4's papers listed again on January 30: their text and their first day are as they were.
+    assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
+    assert len(list(cache.glob("*.pickle"))) == 4
+    assert tree(site / "public") == clean_build(site)
+
+    # An abstract of October 3 edited: October is made again from its days (it kept no part of its
+    # own), and March, the venue papers and January 31 come from the cache.
+    assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}, {"2023-10-04"}]
     assert tree(site / "public") == clean_build(site)
 
 

@@ -287,16 +287,16 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     result = build(load_config(site / "site.toml"))
     index = read_index(site / "public")
     meta = index.meta
-    assert (meta["version"], meta["docs"], meta["shards"], meta["blocks"]) == (2, 3, 1, 1)
+    assert (meta["version"], meta["docs"], meta["shards"], meta["blocks"]) == (3, 3, 1, 1)
     assert meta["stopwords"] == list(search.STOPWORDS) and meta["fields"] == search.FIELDS
     assert meta["cjk"] == [list(r) for r in search.CJK_RANGES] and meta["keyLength"] == search.KEY_LENGTH
     assert meta["folds"] == search.FOLDS
-    # Documents newest first (the dated daily digest before the undated venue file), then in the
-    # order of the all-papers index; each with what a result shows.
+    # Documents oldest first (the undated venue file before the dated daily digest), and those of
+    # one date in the reverse of the all-papers index's order; each with what a result shows.
     papers = result.site.papers
     dated, undated = [p.page for p in papers if p.arxiv_id], [p.page for p in papers if not p.arxiv_id]
-    assert [d[0] for d in index.docs] == dated + undated
-    cafe, sign, proximal = index.docs
+    assert [d[0] for d in index.docs] == undated + dated[::-1]
+    proximal, sign, cafe = index.docs
     assert cafe == [
         "papers/2401.00002.html", "Café Models", "标题2", "", "2401.00002", "", "", "总结2", "", "Abstract 2.",
     ]  # fmt: skip
@@ -306,19 +306,21 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     assert sign[0] == "papers/2401.00001.html"
     title, byline, summary, abstract = (search.FIELDS[f] for f in ("title", "byline", "summary", "abstract"))
     assert index.postings("sign") == {1: title}
-    assert index.postings("caf") == {0: title}  # Café, folded and stemmed
-    assert index.postings("model") == {0: title}
-    assert index.postings("标题") == {0: title, 1: title}
-    assert index.postings("总结") == {0: summary, 1: summary}
+    assert index.postings("caf") == {2: title}  # Café, folded and stemmed
+    assert index.postings("model") == {2: title}
+    assert index.postings("标题") == {1: title, 2: title}
+    assert index.postings("总结") == {1: summary, 2: summary}
     assert index.postings("abstract") == {0: abstract, 1: abstract, 2: abstract}
-    assert index.postings("author") == {2: byline}
-    assert index.postings("iclr") == {2: byline}  # the venue is in the byline
-    assert index.postings("2401") == {0: byline, 1: byline}  # so is the arXiv ID
+    assert index.postings("author") == {0: byline}
+    assert index.postings("iclr") == {0: byline}  # the venue is in the byline
+    assert index.postings("2401") == {1: byline, 2: byline}  # so is the arXiv ID
     assert "the" not in index.terms and "of" not in index.terms
 
 
-def test_documents_are_numbered_newest_first(tmp_path: Path) -> None:
-    """By the latest date a paper appears on, then in the site's order; undated papers last."""
+def test_documents_are_numbered_oldest_first(tmp_path: Path) -> None:
+    """By the first date a paper appears on, then in the reverse of the site's order; undated
+    papers first. A paper listed again keeps its place. So a tie in ranking, which goes to the
+    higher number, goes to the newer paper, and then to the one first in the site's order."""
     site = make_site(tmp_path, {
         "arxiv/2024-01-02/cs.CL.md": daily(("2401.00001", "Aardvark Old"), ("2401.00003", "Updated Later")),
         "arxiv/2024-03-05/cs.LG.md": daily(("2403.00002", "Zebra New"), ("2403.00001", "Beta New")),
@@ -328,8 +330,8 @@ def test_documents_are_numbered_newest_first(tmp_path: Path) -> None:
     result = build(load_config(site / "site.toml"))
     site_order = [p.title for p in result.site.papers]
     assert site_order == ["Aardvark Old", "Alpha Venue", "Beta New", "Updated Later", "Zebra New"]
-    expected = ["Beta New", "Zebra New", "Updated Later", "Aardvark Old", "Alpha Venue"]
-    assert [p.title for p in search.newest_first(result.site)] == expected
+    expected = ["Alpha Venue", "Updated Later", "Aardvark Old", "Zebra New", "Beta New"]
+    assert [p.title for p in search.oldest_first(result.site)] == expected
     assert [d[1] for d in read_index(site / "public").docs] == expected
 
 
@@ -365,7 +367,8 @@ def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
 
 def test_index_files_are_ascii_even_with_a_lone_surrogate() -> None:
     documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
-    files = search.index_files(search.Index({"broken": search.encode_postings([(0, 8)])}, documents, 1))
+    postings = {"broken": search.encode_postings([(0, 8)])}
+    files = search.index_files(search.Index(postings, [search._json(d) for d in documents], 1))
     assert all(data.isascii() for _, data in files)
     name, data = files[-2]
     assert name == "search/d/00.js"
@@ -660,7 +663,7 @@ def test_show_more_loads_twenty_more_up_to_every_match(site_tab: Callable[..., T
 
     assert len(tab.results()) == 10
     assert tab.status() == "60 results 60 条结果"
-    assert blocks_loaded() == blocks_shown() == {"00.js"}  # not the blocks of results 11 to 50
+    assert blocks_loaded() == blocks_shown() == {"05.js"}  # the newest; not the blocks of results 11 to 50
     button = tab.page.locator(".search-more button")
     assert button.is_visible()
     assert button.evaluate("b => [b.type, b.outerHTML]") == [
@@ -672,7 +675,7 @@ def test_show_more_loads_twenty_more_up_to_every_match(site_tab: Callable[..., T
         tab.page.keyboard.press(key)
         tab.page.wait_for_function("(n) => document.querySelectorAll('.search-results > li').length === n", arg=shown)
         assert blocks_loaded() == blocks_shown()
-    assert tab.results() == [doc[0] for doc in index.docs if doc[1].endswith("models")]
+    assert tab.results() == [doc[0] for doc in reversed(index.docs) if doc[1].endswith("models")]
     assert button.is_hidden()
     # The button went with the last results: the keyboard goes on from the first of them.
     assert tab.page.evaluate("document.activeElement.getAttribute('href')") == tab.results()[50]
@@ -757,7 +760,7 @@ def test_an_index_joined_from_parts_is_the_index_made_whole(data: st.DataObject)
     postings = st.lists(posting, min_size=1, max_size=12, unique_by=lambda p: p[0]).map(sorted)
     terms = data.draw(st.dictionaries(st.text("abcé语", min_size=1, max_size=3), postings, min_size=1, max_size=6))
     cuts = data.draw(st.lists(st.integers(0, count), max_size=4).map(sorted), label="cuts")
-    documents = [[str(number)] for number in range(count)]
+    documents = [f'["{number}"]' for number in range(count)]
 
     def part(start: int, end: int) -> search.Part:
         found = {

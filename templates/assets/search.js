@@ -17,9 +17,9 @@
  * letters), or else it is left out. Chinese is never left out: "手语识" is not a search for 手语.
  * A Chinese word needs two characters: a lone character matches only where it stands alone in
  * the text. Papers whose titles hold every token come first, then by the summed weights of the
- * fields matched, then newest first (the index numbers its documents so). The first ten results
- * show as soon as their document blocks are in; a "Show more" button then loads and appends
- * twenty more at a time, up to every match.
+ * fields matched, then newest first (the index numbers its documents oldest first). The first
+ * ten results show as soon as their document blocks are in; a "Show more" button then loads and
+ * appends twenty more at a time, up to every match.
  *
  * A result's snippet follows the reader's language (data-lang on <html>, set by site.js: en,
  * zh or both): the English summary in en, the Chinese one in zh, and they are rebuilt when the
@@ -32,7 +32,7 @@
 (function () {
   "use strict";
 
-  const FORMAT = 2; // the index version this script reads
+  const FORMAT = 3; // the index version this script reads
   const FIRST_RESULTS = 10; // shown at once; the documents of the others load on request
   const MORE_RESULTS = 20; // added by each "Show more"
   const DEBOUNCE_MS = 120;
@@ -305,7 +305,7 @@
   }
 
   /* Documents that match every planned token: all-title matches first, then by the summed
-   * field weights (the masks), then by document number: newest first. */
+   * field weights (the masks), then by document number, highest first: newest first. */
   function rank(planned) {
     const lists = planned.map((p) => {
       if (p.terms.length === 1) return decode(p.terms[0], p.shard);
@@ -345,7 +345,7 @@
       }
       found.push({ doc: doc, rank: (title ? 1 << 20 : 0) + score });
     }
-    found.sort((a, b) => b.rank - a.rank || a.doc - b.doc);
+    found.sort((a, b) => b.rank - a.rank || b.doc - a.doc);
     return found;
   }
 
