@@ -23,6 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from digest.census import account
 from digest.parse import parse_file
@@ -84,9 +85,9 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     processes = min(_processes(workers, large), len(tasks) + len(slices))  # no idle workers
     if processes <= 1:
         for index in range(len(tasks)):
-            yield _task(target, tasks, index)
+            yield _collecting(_task, target, tasks, index)
         for start, end in slices:
-            yield _slice(pages, jobs, target, start, end)
+            yield _collecting(_slice, pages, jobs, target, start, end)
         return
     _shared = (pages, jobs, target, tasks)
     try:
@@ -115,6 +116,18 @@ def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator
             yield from pool.imap(_parse_in_worker, range(len(files)))
     finally:
         _files = ()
+
+
+def _collecting(work: Callable[..., Done], *arguments: Any) -> Done:
+    """`work(*arguments)` with the cyclic garbage collector on, even in a build that paused it
+    (`digest.build.collector_paused`): rendering makes garbage with cycles (Jinja's contexts)."""
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        return work(*arguments)
+    finally:
+        if not enabled:
+            gc.disable()
 
 
 def _processes(workers: int, large: bool) -> int:

@@ -341,6 +341,27 @@ def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pyt
     assert tree(site / "public") == clean_build(site)
 
 
+def test_the_collector_runs_only_while_pages_render_in_the_builds_process(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build pauses the cyclic garbage collector in its own process, down to writing the
+    manifest, but not while pages render there (with one worker): rendering makes garbage."""
+    import gc
+
+    from digest.render import Pages
+
+    rendering: list[bool] = []
+    writing: list[bool] = []
+    render, write = Pages.render, manifest.write
+    monkeypatch.setattr(Pages, "render", lambda pages, job: (rendering.append(gc.isenabled()), render(pages, job))[1])
+    monkeypatch.setattr(manifest, "write", lambda *args: (writing.append(gc.isenabled()), write(*args))[1])
+    edit_a_summary(site)
+    assert run(site, jobs=1).kind == "update"
+    assert rendering and all(rendering)
+    assert writing == [False]
+    assert gc.isenabled()
+
+
 def test_the_garbage_collector_is_as_it_was_after_a_build(site: Path) -> None:
     """Reading pauses the collector; a build, even a failed one, leaves it as it found it."""
     import gc
