@@ -7,8 +7,9 @@ file with its records. The site stage merges records into `Paper`s and groups pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, Literal
 
 Format = Literal["arxiv", "venue"]
 
@@ -62,6 +63,15 @@ class Record:
     @property
     def location(self) -> str:
         return f"{self.source}:{self.line}"
+
+    def __reduce__(self) -> tuple[type[Record], tuple[Any, ...]]:
+        """Pickled as its values and made again by its constructor: about twice as quick to load
+        as a frozen dataclass's own way (a loop over its fields), and records are nearly all of
+        what the parse cache holds."""
+        return (Record, _record_values(self))
+
+
+_record_values = attrgetter(*(f.name for f in fields(Record)))
 
 
 @dataclass(frozen=True, slots=True)

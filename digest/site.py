@@ -178,8 +178,14 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
     # Fields are taken from the arXiv side first, then from any other record that has them.
     preferred = ([arxiv] if arxiv else []) + arxiv_records + venue_records
 
-    def first(values: Iterable[str]) -> str:
-        return next((value for value in values if value), "")
+    def first(field: str) -> str:
+        """The field's first non-empty value, in `preferred` order (a loop: quicker than a
+        generator, and this runs five times for each of 100,000 papers)."""
+        for record in preferred:
+            value: str = getattr(record, field)
+            if value:
+                return value
+        return ""
 
     # The fullest English abstract with its own translation: a venue's is never cut.
     abstract_side = venue if venue and venue.abstract_en else arxiv or venue
@@ -187,11 +193,11 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
     return Paper(
         id=paper_id,
         page=urls.paper_path(paths, paper_id),
-        title=first(r.title for r in preferred),
-        title_zh=first(r.title_zh for r in preferred),
+        title=first("title"),
+        title_zh=first("title_zh"),
         arxiv_id=arxiv.arxiv_id if arxiv else "",
         version=arxiv.version if arxiv else None,
-        category=first(r.category for r in preferred),
+        category=first("category"),
         authors=next((r.authors for r in venue_records if r.authors), ()),
         venue=venue.venue if venue else "",
         year=venue.year if venue else None,
@@ -199,9 +205,9 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
         topic=venue.topic if venue else "",
         abstract_en=abstract_side.abstract_en,
         abstract_truncated=abstract_side.abstract_truncated,
-        abstract_zh=abstract_side.abstract_zh or first(r.abstract_zh for r in preferred),
-        summary_zh=first(r.summary_zh for r in preferred),
-        summary_en=first(r.summary_en for r in preferred),
+        abstract_zh=abstract_side.abstract_zh or first("abstract_zh"),
+        summary_zh=first("summary_zh"),
+        summary_en=first("summary_en"),
         arxiv=arxiv,
         venue_sides=sides,
         appearances=tuple(records),
