@@ -18,10 +18,11 @@ no reader can mistake the files' encoding. Texts are plain (`digest.richtext.pla
 their content, math stays as `$…$`), both in the documents and in what is indexed.
 
 Documents are the site's papers oldest first (`oldest_first`): by the first date the paper
-appears on, then in the order of the all-papers index, with papers of no date (venue
-collections only) before all others. So a new day's papers take the next numbers, and every
-earlier document keeps its number and its file. Ranking ties go to the higher number, so to
-the newer paper, and a broad query's top results sit in the last document files. A posting
+appears on, papers of one date in the reverse of the all-papers index's order, and papers of
+no date (venue collections only) before all others. So the papers of a day later than all
+others take the next numbers, and earlier documents keep theirs (and their files' bytes, while
+the number of files keeps its digits). Ranking ties go to the higher number, so to the newer
+paper, and a broad query's top results sit in the last document files. A posting
 list names the documents a term occurs in, ascending, each with the bitmask of the fields it
 occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the number
 `(document - previous document) * 16 + mask` (the first counts from 0), written in base 32 with
@@ -52,7 +53,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, groupby, islice
+from itertools import accumulate, chain, groupby, islice
 
 from digest import urls
 from digest.manifest import Cache, fingerprint
@@ -508,12 +509,13 @@ def cached_index(site: Site, cache: Cache) -> Index:
     The parts are those a growing site leaves as they are: the papers of no date, each month
     before the newest, and each day of the newest month. A new day's papers come after all the
     others, so the last build's index is where this one starts: it is taken whole, and only the
-    new day is indexed and joined to it. A paper listed again keeps its place, and its part is
-    made again only if its text changed; then the parts from there on are joined again, and
-    only the changed ones are made again. A month that changes is joined from its days' parts,
-    which are kept while it keeps changing (a month made in one piece, by a build with nothing
-    kept yet, is made from days the first time it changes). The index is the same, byte for
-    byte, as one made in one piece."""
+    new day is indexed and joined to it. A paper listed again keeps its place. When anything
+    before the new day changed (a paper's text, an earlier day added or removed), the index is
+    joined from the parts instead, and only the parts that changed are made again. A month that
+    changes is joined from its days' parts: they are kept while it has no part of its own (it
+    was the newest month until the last build) and while it keeps changing; a month made in one
+    piece, by a build with nothing kept yet, is made from its days the first time it changes.
+    The index is the same, byte for byte, as one made in one piece."""
     first_build = cache.is_empty()
     *older, newest = by_month(site) or [[]]
     months = [[paper for day in days for paper in day] for days in older]
@@ -532,12 +534,20 @@ def cached_index(site: Site, cache: Cache) -> Index:
     parts = [] if start is None else [start]
     for number, (group, group_keys) in enumerate(zip(groups, keys, strict=True)):
         key = cache.key(*group_keys)
-        if number <= done:
-            cache.keep(key)  # for a later build that cannot start from the whole
-        elif number < len(months):
-            parts.append(_cached(cache, key, functools.partial(_month, cache, older[number], first_build)))
-        else:
-            parts.append(_cached(cache, key, functools.partial(index_part, group)))
+        if number >= len(months):  # a day of the newest month
+            if number <= done:
+                cache.keep(key)
+            else:
+                parts.append(_cached(cache, key, functools.partial(index_part, group)))
+            continue
+        days = list(zip(older[number], _by_day(older[number], group_keys), strict=True))
+        if number > done:
+            parts.append(_cached(cache, key, functools.partial(_month, cache, days, first_build)))
+        elif cache.has(key):
+            cache.keep(key)
+        else:  # kept for the day it changes
+            for _, day_keys in days:
+                cache.keep(cache.key(*day_keys))
     if start is not None and done == len(groups) - 1:
         whole = start
     else:
@@ -550,14 +560,19 @@ def cached_index(site: Site, cache: Cache) -> Index:
     return _index(whole)
 
 
-def _month(cache: Cache, days: list[list[Paper]], first_build: bool) -> Part:
-    """A month's part: made in one piece by a first build (quicker than joining its days), or
-    else joined from its days' parts, from the cache or made and kept there."""
+def _by_day(days: list[list[Paper]], keys: list[str]) -> list[list[str]]:
+    """A month's `keys` (one for each of its papers, in order), day by day."""
+    ends = list(accumulate(map(len, days)))
+    return [keys[end - len(day) : end] for day, end in zip(days, ends, strict=True)]
+
+
+def _month(cache: Cache, days: list[tuple[list[Paper], list[str]]], first_build: bool) -> Part:
+    """A month's part, from its days and their papers' keys: made in one piece by a first build
+    (quicker than joining its days), or else joined from its days' parts, from the cache or made
+    and kept there."""
     if first_build:
-        return index_part([paper for day in days for paper in day])
-    return join([
-        _cached(cache, cache.key(*map(search_key, day)), functools.partial(index_part, day)) for day in days
-    ])  # fmt: skip
+        return index_part([paper for day, _ in days for paper in day])
+    return join([_cached(cache, cache.key(*keys), functools.partial(index_part, day)) for day, keys in days])
 
 
 def _cached(cache: Cache, key: str, make: Callable[[], Part]) -> Part:

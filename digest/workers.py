@@ -124,9 +124,9 @@ def _collecting(work: Callable[..., Done], *arguments: Any) -> Done:
     What exists before is the site, not garbage: frozen, the collector leaves it alone (going
     through the objects of 100,000 papers costs it half a second each time)."""
     enabled = gc.isenabled()
-    gc.freeze()
-    gc.enable()
     try:
+        gc.freeze()
+        gc.enable()
         return work(*arguments)
     finally:
         if not enabled:

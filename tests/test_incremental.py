@@ -324,20 +324,24 @@ def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pyt
 
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
-    assert len(list(cache.glob("*.pickle"))) == 4, (
-        "kept: this build's whole index, and the parts of January 31, March and the venue papers; October, "
-        "now a month before the newest, is in the whole index only"
+    assert len(list(cache.glob("*.pickle"))) == 6, (
+        "kept: this build's whole index, and the parts of January 31, March, the venue papers and October's "
+        "two days (October, now a month before the newest, has no part of its own yet)"
     )
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.pickle"))) == 4
+    assert len(list(cache.glob("*.pickle"))) == 6
     assert tree(site / "public") == clean_build(site)
 
-    # An abstract of October 3 edited: October is made again from its days (it kept no part of its
-    # own), and March, the venue papers and January 31 come from the cache.
-    assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}, {"2023-10-04"}]
+    # An abstract of October 3 edited: October is joined from its days, of which only October 3 is
+    # indexed again; March, the venue papers and January 31 come from the cache.
+    assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}]
+    assert tree(site / "public") == clean_build(site)
+    # October now has a part of its own, and its days' parts are kept while it keeps changing.
+    edit_a_summary(site)
+    assert indexed_dates(site, monkeypatch, lambda: None) == [{"2023-10-03"}]
     assert tree(site / "public") == clean_build(site)
 
 
