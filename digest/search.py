@@ -503,25 +503,26 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
 
 
 def cached_index(site: Site, cache: Cache) -> Index:
-    """`build_index(site)`, from what `cache` keeps between builds: the last build's whole index,
-    and the parts it was joined from, each under the `search_key`s of its papers.
+    """`build_index(site)`, from what `cache` keeps between builds: the index of the months
+    before the newest, joined, and the parts it was joined from, each under the `search_key`s
+    of its papers.
 
     The parts are those a growing site leaves as they are: the papers of no date, each month
-    before the newest, and each day of the newest month. A new day's papers come after all the
-    others, so the last build's index is where this one starts: it is taken whole, and only the
-    new day is indexed and joined to it. A paper listed again keeps its place. When anything
-    before the new day changed (a paper's text, an earlier day added or removed), the index is
-    joined from the parts instead, and only the parts that changed are made again. A month that
-    changes is joined from its days' parts: they are kept while it has no part of its own (it
-    was the newest month until the last build) and while it keeps changing; a month made in one
-    piece, by a build with nothing kept yet, is made from its days the first time it changes.
-    The index is the same, byte for byte, as one made in one piece."""
+    before the newest, and each day of the newest month. The months before the newest come
+    first, so their joined index is where each build starts: a new day is indexed alone and
+    joined to it with the other days of its month. A paper listed again keeps its place, and
+    its part is made again only if its text changed. A month that changes is joined from its
+    days' parts, which are kept for the month before the newest (where papers listed again
+    come from most), for a month with no part of its own, and while a month keeps changing; a
+    month made in one piece, by a build with nothing kept yet, is made from its days the first
+    time it changes. The index is the same, byte for byte, as one made in one piece."""
     first_build = cache.is_empty()
     *older, newest = by_month(site) or [[]]
     months = [[paper for day in days for paper in day] for days in older]
     groups = months + newest
     keys = [[search_key(paper) for paper in group] for group in groups]
-    # Under `starts[n]`, the index of groups 0 to n, if a build kept it (each keeps its whole).
+    # Under `starts[n]`, the index of groups 0 to n, if a build kept it: each keeps the index of
+    # the months before the newest, under `starts[len(months) - 1]`.
     running = hashlib.blake2b(digest_size=16)
     starts = []
     for group_keys in keys:
@@ -543,19 +544,19 @@ def cached_index(site: Site, cache: Cache) -> Index:
         days = list(zip(older[number], _by_day(older[number], group_keys), strict=True))
         if number > done:
             parts.append(_cached(cache, key, functools.partial(_month, cache, days, first_build)))
-        elif cache.has(key):
-            cache.keep(key)
-        else:  # kept for the day it changes
-            for _, day_keys in days:
+            continue
+        cache.keep(key)
+        if number == len(months) - 1 or not cache.has(key):  # the last month's days: papers listed again
+            for _, day_keys in days:  # change them most; and a month with no part of its own needs them
                 cache.keep(cache.key(*day_keys))
-    if start is not None and done == len(groups) - 1:
-        whole = start
-    else:
-        whole = join(parts)
-        if groups:
-            cache.put(starts[-1], pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL))
-            if start is not None:
-                cache.drop(starts[done])  # this build's whole holds it
+    if done < len(months) - 1:  # the months before the newest changed, or a new month began
+        split = len(months) - done - (start is None)
+        head = join(parts[:split])
+        cache.put(starts[len(months) - 1], pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL))
+        if start is not None:
+            cache.drop(starts[done])  # the new start holds it
+        parts[:split] = [head]
+    whole = join(parts)
     cache.prune()
     return _index(whole)
 

@@ -311,12 +311,12 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[
 
 
 def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build takes the last build's whole search index and indexes only the papers new to the
-    site: a day added to the newest month (the seed's, October 2023) indexes its own papers but
-    not the two it shares with October 3, and so does a day of a new month. A day that only
-    lists papers again indexes nothing. An edit to an earlier paper's text makes its part
-    again, and the other parts come from the cache. Each time, the site is what a clean build
-    makes of the same content."""
+    """A build starts from the kept index of the months before the newest and indexes only the
+    papers new to the site: a day added to the newest month (the seed's, October 2023) indexes
+    its own papers but not the two it shares with October 3, and so does a day of a new month.
+    A day that only lists papers again indexes nothing. An edit to an earlier paper's text
+    makes its part again, and the other parts come from the cache. Each time, the site is what
+    a clean build makes of the same content."""
     cache = site / manifest.CACHE_FOLDER / "search"
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october)) == [{"2023-10-04"}]
@@ -324,15 +324,15 @@ def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pyt
 
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
-    assert len(list(cache.glob("*.pickle"))) == 6, (
-        "kept: this build's whole index, and the parts of January 31, March, the venue papers and October's "
-        "two days (October, now a month before the newest, has no part of its own yet)"
+    assert len(list(cache.glob("*.pickle"))) == 7, (
+        "kept: the index of the months before January 2024, and the parts of January 31, the venue papers, "
+        "March, October and October's two days (October is the month before the newest)"
     )
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.pickle"))) == 6
+    assert len(list(cache.glob("*.pickle"))) == 7
     assert tree(site / "public") == clean_build(site)
 
     # An abstract of October 3 edited: October is joined from its days, of which only October 3 is
