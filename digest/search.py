@@ -546,8 +546,10 @@ def cached_index(site: Site, cache: Cache) -> Index:
             parts.append(_cached(cache, key, functools.partial(_month, cache, days, first_build)))
             continue
         cache.keep(key)
-        if number == len(months) - 1 or not cache.has(key):  # the last month's days: papers listed again
-            for _, day_keys in days:  # change them most; and a month with no part of its own needs them
+        # The days of the month before the newest (papers listed again change them most), and
+        # of a month with no part of its own, which is joined from them when it changes.
+        if number == len(months) - 1 or not cache.has(key):
+            for _, day_keys in days:
                 cache.keep(cache.key(*day_keys))
     if done < len(months) - 1:  # the months before the newest changed, or a new month began
         split = len(months) - done - (start is None)
