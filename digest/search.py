@@ -612,7 +612,12 @@ def _shard_count(postings: dict[str, str]) -> int:
 def _script(call: str, *arguments: object) -> bytes:
     """One call of `DigestSearch`, in ASCII: a lone surrogate is written as its escape, and the
     file reads the same whatever encoding a browser assumes for it."""
-    return f"DigestSearch.{call}({','.join(map(_json, arguments))});\n".encode("ascii")
+    return _call(call, *map(_json, arguments))
+
+
+def _call(call: str, *arguments: str) -> bytes:
+    """One call of `DigestSearch` with arguments already written as JSON (ASCII)."""
+    return f"DigestSearch.{call}({','.join(arguments)});\n".encode("ascii")
 
 
 def _json(value: object) -> str:
@@ -632,9 +637,9 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
         by_shard[shard_of(term, index.shards)][term] = value
     blocks = max(1, -(-len(index.documents) // BLOCK_SIZE))
     files = [(file_name("t", n, index.shards), _script("terms", n, shard)) for n, shard in enumerate(by_shard)]
-    for n in range(blocks):  # what `_script("docs", n, documents)` writes, from the documents' JSON
+    for n in range(blocks):  # the documents are JSON already
         documents = ",".join(index.documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE])
-        files.append((file_name("d", n, blocks), f"DigestSearch.docs({n},[{documents}]);\n".encode("ascii")))
+        files.append((file_name("d", n, blocks), _call("docs", str(n), f"[{documents}]")))
     content = hashlib.sha256()
     for name, data in files:
         content.update(f"{name}\0{len(data)}\0".encode())
