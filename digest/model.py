@@ -124,6 +124,9 @@ class Paper:
     `year`, `kind` and `topic`."""
     appearances: tuple[Record, ...]
     """Every record of this paper, in reading order."""
+    first_date: str = ""
+    """The date of the first daily digest that lists the paper; empty for a paper listed only
+    in venue collections."""
 
     @property
     def venue_label(self) -> str:
@@ -150,7 +153,7 @@ class Collection:
     """What the papers share: `NeurIPS 2023`, `cs.CL`, `2023-10-03`, or `all`."""
     papers: tuple[Paper, ...]
     pages: tuple[str, ...]
-    """Output paths: the first page, then `-2`, `-3` … when paginated."""
+    """Output paths, in the order a reader pages through them (see `digest.site.page_members`)."""
     sources: tuple[str, ...] = field(default=())
     """Sources of the input files behind this collection (for venues and dates)."""
 

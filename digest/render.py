@@ -28,7 +28,7 @@ from digest.manifest import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk
 from digest.richtext import mark_chinese, plain, rich
-from digest.site import Site, kind_in
+from digest.site import GROWING, Site, kind_in, page_members
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 TEMPLATES = ("home.html", "paper.html", "digest.html", "collection.html", "listing.html", "digests.html", "search.html")
@@ -212,12 +212,13 @@ class Pages:
         size = self.config.page_size
         for index, collection in enumerate(self.collections):
             shared = fingerprint(
-                collection.kind, collection.key, *collection.pages, repr(_kind_counts(collection)),
+                collection.kind, collection.key, *collection.pages, str(len(collection.papers)),
+                repr(_kind_counts(collection)),
                 *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
             )  # fmt: skip
             for number, path in enumerate(collection.pages, start=1):
-                members = collection.papers[(number - 1) * size : number * size]
-                token = fingerprint(shared, str(number), *(paper_token[p.id] for p in members))
+                shown = _growing_page(collection, number) if collection.kind in GROWING else (shared, str(number))
+                token = fingerprint(*shown, *(paper_token[p.id] for p in page_members(collection, number, size)))
                 jobs.append(PageJob("collection.html", path, "collection", index, number, token))
         for path in (urls.VENUES, urls.CATEGORIES, urls.DATES):
             jobs.append(PageJob("listing.html", path, "listing", fingerprint=everything))
@@ -264,13 +265,14 @@ class Pages:
 
     def _collection_page(self, job: PageJob) -> bytes:
         collection = self.collections[job.ref]
-        size = self.config.page_size
-        members = collection.papers[(job.number - 1) * size : job.number * size]
+        members = page_members(collection, job.number, self.config.page_size)
         feed = (collection.kind, collection.key) if collection.kind in ("venue", "category") else ("all", "")
+        dates = sorted({p.first_date for p in members if p.first_date})
         return self._page(
             job, feed, collection=collection, papers=members,
             groups=_kind_groups(collection, members) if collection.kind == "venue" else [],
-            number=job.number, kind_counts=_kind_counts(collection),
+            number=job.number, kind_counts=_kind_counts(collection), growing=collection.kind in GROWING,
+            dates=" – ".join(dict.fromkeys(dates[:1] + dates[-1:])),
             sources=[(self.digest_of[s], self.site.digest_pages[s]) for s in collection.sources],
         )  # fmt: skip
 
@@ -305,6 +307,17 @@ def derived_files(site: Site, config: Config, pages: list[str]) -> Iterator[tupl
     yield from discover.sitemap_files(pages, config)
     yield from feeds.feed_files(site, config)
     yield from assets(config)
+
+
+def _growing_page(collection: Collection, number: int) -> tuple[str, ...]:
+    """What a page of a growing collection shows besides its papers: its count, on the first
+    page only, and its links to the newest, newer, older and oldest pages. Not its number nor
+    the collection's size, which change as papers are added at the start."""
+    pages = collection.pages
+    count = str(len(collection.papers)) if number == 1 else ""
+    newer = pages[number - 2] if number > 1 else ""
+    older = pages[number] if number < len(pages) else ""
+    return (collection.kind, collection.key, count, pages[0], newer, older, pages[-1])
 
 
 def _kind_groups(collection: Collection, members: tuple[Paper, ...]) -> list[tuple[str, list[Paper]]]:

@@ -394,15 +394,9 @@ def oldest_first(site: Site) -> list[Paper]:
 
 
 def _dated(site: Site) -> list[tuple[str, Paper]]:
-    """The site's papers `oldest_first`, each with its first date ("" for none)."""
-    first_dates: dict[str, str] = {}
-    for digest in reversed(site.digests):  # oldest first: a paper's first date is the first seen
-        if digest.date:
-            for record in digest.records:
-                first_dates.setdefault(site.paper_of[(record.source, record.line)].id, digest.date)
-    first = [first_dates.get(paper.id, "") for paper in site.papers]
-    order = sorted(range(len(site.papers)), key=first.__getitem__, reverse=True)  # stable: ties keep site order
-    return [(first[number], site.papers[number]) for number in reversed(order)]
+    """The site's papers `oldest_first`, each with its first date ("" for none): the site's
+    order (newest first) backwards."""
+    return [(paper.first_date, paper) for paper in reversed(site.papers)]
 
 
 def by_month(site: Site) -> list[list[list[Paper]]]:

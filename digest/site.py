@@ -11,6 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
@@ -22,10 +23,18 @@ from digest.parse.text import normalise_title
 KIND_ORDER = ("oral", "spotlight", "poster")
 
 
+GROWING = ("all", "category")
+"""The kinds of collection that grow at their start, newest first, as daily digests come in.
+Their pages are counted from the oldest end, so that a new day changes only the first page or
+two (see `page_members`); the lists of a venue or a date stay as their files give them."""
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     papers: tuple[Paper, ...]
-    """Every paper, in the order of the all-papers index."""
+    """Every paper, in the order of the all-papers index: newest first, by the first date the
+    paper is listed on, and papers of one date as the digests list them (in reading order);
+    papers listed only in venue collections last."""
     digests: tuple[DigestFile, ...]
     """Every input file read as a digest, newest date first."""
     digest_pages: dict[str, str]
@@ -44,7 +53,9 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     diagnostics: list[Diagnostic] = []
     paths = urls.Paths()
     groups = _group(ordered, diagnostics)
-    papers = sorted((_paper(paths, key, records) for key, records in groups.items()), key=_title_order)
+    date_of = {d.source: d.date for d in ordered}
+    made = [_paper(paths, key, records, date_of) for key, records in groups.items()]
+    papers = sorted(made, key=attrgetter("first_date"), reverse=True)  # stable: a date's papers in reading order
     paper_of = {(r.source, r.line): paper for paper in papers for r in paper.appearances}
     digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in ordered}
 
@@ -65,6 +76,8 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     date_sources = _sources(ordered, lambda d: d.date)
 
     def pages_for(kind: CollectionKind, key: str, first: str, count: int) -> tuple[str, ...]:
+        if kind in GROWING:  # full pages from the oldest end, and the first page holds the rest
+            return paths.paginate(kind, key, first, max(1, count // page_size), from_oldest=True)
         return paths.paginate(kind, key, first, max(1, -(-count // page_size)))
 
     def collection(kind: CollectionKind, key: str, members: list[Paper], sources: tuple[str, ...] = ()) -> Collection:
@@ -75,10 +88,7 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
         collection("venue", label, sorted(members, key=_kind_order(label)), venue_sources.get(label, ()))
         for label, members in sorted(by_venue.items())
     )
-    categories = tuple(
-        collection("category", category, sorted(members, key=lambda p: p.arxiv_id, reverse=True))
-        for category, members in sorted(by_category.items())
-    )
+    categories = tuple(collection("category", category, members) for category, members in sorted(by_category.items()))
     dates = tuple(  # every date with a digest, even an empty one
         collection("date", date, list(by_date[date].values()), sources)
         for date, sources in sorted(date_sources.items(), reverse=True)
@@ -87,6 +97,17 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     newest_first = tuple(reversed(ordered))
     site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of)
     return site, diagnostics
+
+
+def page_members(collection: Collection, number: int, page_size: int) -> tuple[Paper, ...]:
+    """The papers on page `number` (from 1, in the order of `collection.pages`). A growing
+    collection's pages after the first are full, counted from the oldest end, and its first
+    page holds the others' remainder: from `page_size` papers to twice that less one."""
+    papers = collection.papers
+    if collection.kind not in GROWING:
+        return papers[(number - 1) * page_size : number * page_size]
+    end = len(papers) - (len(collection.pages) - number) * page_size
+    return papers[0 if number == 1 else end - page_size : end]
 
 
 def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str, list[Record]]:
@@ -165,7 +186,8 @@ def _title_id(record: Record) -> str:
     return "untitled-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
+def _paper(paths: urls.Paths, paper_id: str, records: list[Record], date_of: dict[str, str]) -> Paper:
+    """The paper merged from its `records`; `date_of` gives each input file's date."""
     arxiv_records = [r for r in records if r.format == "arxiv"]
     venue_records = [r for r in records if r.format == "venue"]
     # The fullest arXiv side: highest version, and the latest reading on a tie.
@@ -211,6 +233,7 @@ def _paper(paths: urls.Paths, paper_id: str, records: list[Record]) -> Paper:
         arxiv=arxiv,
         venue_sides=sides,
         appearances=tuple(records),
+        first_date=min(filter(None, (date_of[r.source] for r in records)), default=""),
     )
 
 

@@ -66,10 +66,15 @@ class Paths:
         self._owner[candidate.casefold()] = (kind, key)
         return candidate
 
-    def paginate(self, kind: str, key: str, first: str, count: int) -> tuple[str, ...]:
-        """`first`, then `first-p2.html` … for a collection that spans `count` pages."""
+    def paginate(self, kind: str, key: str, first: str, count: int, from_oldest: bool = False) -> tuple[str, ...]:
+        """`first`, then `first-p2.html` … for a collection that spans `count` pages; or, for a
+        collection that grows at its start (`from_oldest`), `first` and then the others numbered
+        from the last: … `first-p2.html`, `first-p1.html`."""
         stem = first.removesuffix(".html")
         folder, _, name = stem.rpartition("/")
+        if from_oldest:
+            older = [self.claim(kind, f"{key}\x00{n}", folder, f"{name}-p{n}") for n in range(1, count)]
+            return (first, *reversed(older))
         extra = (self.claim(kind, f"{key}\x00{n}", folder, f"{name}-p{n}") for n in range(2, count + 1))
         return (first, *extra)
 

@@ -164,6 +164,30 @@ def test_an_update_removes_pages_the_site_lost(site: Path) -> None:
     assert not [p for p in (site / "public").rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
+def test_a_new_day_changes_only_the_first_pages_of_growing_lists(site: Path) -> None:
+    """All papers, and each category's, are listed newest first on pages counted from the
+    oldest end: a day later than all others changes a list's first page, adds pages after it
+    and changes the page that then follows them (its link to newer papers). The other pages
+    are left as they were, untouched."""
+    config = site / "site.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("page_size = 200", "page_size = 10"), encoding="utf-8")
+    assert run(site).kind == "full"
+    before = identities(site / "public")
+    add_corpus_file(site, CORPUS[-1])  # the newest of all
+    result = run(site)
+    assert result.kind == "update" and result.site is not None
+    after = identities(site / "public")
+    untouched = 0
+    for collection in (result.site.all_papers, *result.site.categories):
+        older = [page for page in collection.pages[1:] if page in before]
+        allowed = {collection.pages[0], *(page for page in collection.pages if page not in before), *older[:1]}
+        changed = {page for page in collection.pages if before.get(page) != after[page]}
+        assert changed <= allowed, collection.key
+        untouched += len(collection.pages) - len(changed)
+    assert len(result.site.all_papers.pages) > 10 and untouched > 10
+    assert tree(site / "public") == clean_build(site)
+
+
 def test_nothing_changed_means_nothing_read_or_written(site: Path) -> None:
     (site / SEED).write_text((site / SEED).read_text(encoding="utf-8") + "\n| [^1] | broken |\n", encoding="utf-8")
     first = run(site)
@@ -306,7 +330,7 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[
     change()
     result = run(site)
     assert result.kind == "update" and result.site is not None
-    first = {paper.id: date for date, paper in search._dated(result.site)}
+    first = {paper.id: paper.first_date for paper in result.site.papers}
     return [{first[paper] for paper in part} for part in made]
 
 

@@ -53,5 +53,5 @@ def test_build_in_a_pipe_prints_a_line_per_stage(seed_site: Path, monkeypatch: p
     assert result.exit_code == 0
     stages = [line for line in result.stderr.splitlines() if not line.startswith("note:")]
     assert stages[0] == "read: 2 files" and stages[1].startswith("read: done in ")
-    assert stages[2] == "write: 228 pages" and stages[3].startswith("write: done in ")
+    assert stages[2] == "write: 227 pages" and stages[3].startswith("write: done in ")
     assert result.stdout.startswith("built 208 papers"), "the summary line stays alone on stdout"

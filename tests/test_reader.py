@@ -182,7 +182,7 @@ def test_without_javascript_both_languages_show(browser: Browser, public: Path) 
         assert not tab.locator(".lang-switch").is_visible(), "controls that need JavaScript stay hidden"
         assert not tab.locator("button[data-copy]").is_visible()
         listing = open_page(context, public, "papers.html")
-        assert listing.locator("table.papers tbody tr").count() == 200, "a plain, complete table (one page)"
+        assert listing.locator("table.papers tbody tr").count() == 208, "a plain, complete table (one page)"
         assert listing.locator(".filter-bar").count() == 0
     finally:
         context.close()
@@ -243,11 +243,11 @@ def visible_rows(tab: Page) -> list[dict[str, Any]]:
 def test_tables_filter_by_text_and_category_and_sort(context: BrowserContext, public: Path) -> None:
     tab = open_page(context, public, "papers.html")
     everything = visible_rows(tab)
-    assert len(everything) == 200
+    assert len(everything) == 208
     tab.fill(".filter-bar input[type=search]", "policy")
     found = visible_rows(tab)
-    assert 0 < len(found) < 200 and all("policy" in row["text"].lower() for row in found)
-    assert f"Showing {len(found)} of 200" in tab.locator(".filter-status").inner_text()
+    assert 0 < len(found) < 208 and all("policy" in row["text"].lower() for row in found)
+    assert f"Showing {len(found)} of 208" in tab.locator(".filter-status").inner_text()
     tab.fill(".filter-bar input[type=search]", "")
     tab.select_option("select[data-dimension=category]", "cs.CL")
     in_category = visible_rows(tab)

@@ -128,41 +128,67 @@ def test_pagination_splits_long_collections(seed_site: Path) -> None:
     (seed_site / "site.toml").write_text("page_size = 50\n", encoding="utf-8")
     result = build(load_config(seed_site / "site.toml"))
     site = result.site
-    assert site.all_papers.pages == (
-        "papers.html",
-        "papers-p2.html",
-        "papers-p3.html",
-        "papers-p4.html",
-        "papers-p5.html",
-    )
+    # All papers grow at their start: full pages from the oldest end, the first holds the rest.
+    assert site.all_papers.pages == ("papers.html", "papers-p3.html", "papers-p2.html", "papers-p1.html")
     public = seed_site / "public"
-    rows = [
-        public.joinpath(p).read_text(encoding="utf-8").count('<td class="cell-title">') for p in site.all_papers.pages
-    ]
-    assert rows == [50, 50, 50, 50, 8], "page_size is rows per page"
+
+    def rows(pages: tuple[str, ...]) -> list[int]:
+        return [public.joinpath(p).read_text(encoding="utf-8").count('<td class="cell-title">') for p in pages]
+
+    assert rows(site.all_papers.pages) == [58, 50, 50, 50], "page_size is rows per page"
+    # A venue's list is as its files give it: pages from the first.
+    (venue,) = site.venues
+    assert venue.pages == tuple(f"venues/neurips-2023{suffix}.html" for suffix in ("", "-p2", "-p3"))
+    assert [len(papers) for _, papers in kind_rows(public, venue.pages)] == [50, 50, 40]
     audit = subprocess.run([sys.executable, str(AUDIT), str(public)], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout
+
+
+def kind_rows(public: Path, pages: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """Each page of a venue, with the papers its tables list."""
+    return [(p, re.findall(r"<tr data-category", public.joinpath(p).read_text(encoding="utf-8"))) for p in pages]
+
+
+def pager_links(public: Path, page: str) -> list[tuple[str, str]]:
+    """The (text, target) of each link in a page's pager."""
+    html = public.joinpath(page).read_text(encoding="utf-8")
+    pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
+    links = re.findall(r'<a (?:rel="\w+" )?href="([^"]+)">(.*?)</a>', pager[0] if pager else "", re.S)
+    return [(re.findall(r'lang="en">(\w+)<', text)[0], href) for href, text in links]
 
 
 def test_pagers_stay_small_however_long_the_collection(seed_site: Path) -> None:
     (seed_site / "site.toml").write_text("page_size = 5\n", encoding="utf-8")
     site = build(load_config(seed_site / "site.toml")).site
-    assert site is not None and len(site.all_papers.pages) == 42
+    assert site is not None and len(site.all_papers.pages) == 41 and len(site.venues[0].pages) == 28
     public = seed_site / "public"
-    pages = [public.joinpath(p).read_text(encoding="utf-8") for p in site.all_papers.pages]
+    # A venue's pager: the first, the last and the pages around this one, by number.
+    pages = [public.joinpath(p).read_text(encoding="utf-8") for p in site.venues[0].pages]
     pagers = [re.search(r'<nav class="pager".*?</nav>', page, re.S) for page in pages]
     numbers = [re.findall(r">(\d+)</(?:a|span)>", pager[0]) if pager else [] for pager in pagers]
-    assert numbers[0] == ["1", "2", "3", "42"] and numbers[20] == ["1", "19", "20", "21", "22", "23", "42"]
+    assert numbers[0] == ["1", "2", "3", "28"] and numbers[20] == ["1", "19", "20", "21", "22", "23", "28"]
     assert max(map(len, numbers)) <= 8, "first, last, two on either side and one filling a gap"
     current = [re.findall(r'aria-current="page">(\d+)<', pager[0]) for pager in pagers if pager]
-    assert current == [[str(n)] for n in range(1, 43)]
+    assert current == [[str(n)] for n in range(1, 29)]
+    # All papers: newest, newer, older and oldest, and no number nor count that adding papers
+    # would change, except the count on the first page.
+    papers = site.all_papers.pages
+    assert pager_links(public, papers[0]) == [("Older", papers[1]), ("Oldest", papers[-1])]
+    assert pager_links(public, papers[1]) == [("Newer", papers[0]), ("Older", papers[2]), ("Oldest", papers[-1])]
+    assert pager_links(public, papers[20]) == [
+        ("Newest", papers[0]), ("Newer", papers[19]), ("Older", papers[21]), ("Oldest", papers[-1]),
+    ]  # fmt: skip
+    assert pager_links(public, papers[-1]) == [("Newest", papers[0]), ("Newer", papers[-2])]
+    texts = [public.joinpath(p).read_text(encoding="utf-8") for p in papers]
+    counts = [re.findall(r'class="muted">(\d+) <span', text) for text in texts]
+    assert counts == [["208"]] + [[]] * 40 and not any(" of 41" in text for text in texts)
     # Every page is reached from the first by its "next" links.
     reached, page = [], "papers.html"
     while page:
         reached.append(page)
         following = re.search(r'<a rel="next" href="([^"]+)"', public.joinpath(page).read_text(encoding="utf-8"))
         page = following[1] if following else ""
-    assert reached == list(site.all_papers.pages)
+    assert reached == list(papers)
 
 
 HOSTILE = """# 摘要
