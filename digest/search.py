@@ -5,13 +5,14 @@ blocked, but a classic `<script src>` still loads. So the index is JavaScript: e
 one function of the global `DigestSearch` (templates/assets/search.js) with its data, and the
 search page loads only the files a query needs.
 
-    search/meta.js    DigestSearch.meta({...}): counts, file layout, weights, CJK ranges, the
-                      fold table and stopwords; the one source of truth for parameters, read by
-                      search.js
-    search/t/NN.js    DigestSearch.terms(NN, {"term": "postings", ...}): one shard of the terms
-    search/d/NN.js    DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
-                      category, summary_zh, summary_en, abstract_head], ...]): what a result
-                      shows, BLOCK_SIZE documents a file; document d is in file d // BLOCK_SIZE
+    search/meta.js      DigestSearch.meta({...}): counts, file layout, weights, CJK ranges,
+                        the fold table and stopwords; the one source of truth for parameters,
+                        read by search.js
+    search/t/S/NN.js    DigestSearch.terms(S, NN, {"term": "postings", ...}): one shard of the
+                        terms of segment S
+    search/d/NN.js      DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
+                        category, summary_zh, summary_en, abstract_head], ...]): what a result
+                        shows, BLOCK_SIZE documents a file; document d is in file d // BLOCK_SIZE
 
 Every file is ASCII (JSON with `\\uXXXX` escapes), so no lone surrogate can break the build and
 no reader can mistake the files' encoding. Texts are plain (`digest.richtext.plain`: macros give
@@ -28,6 +29,12 @@ occurs in (`FIELDS`; the mask is also the posting's score). Each posting is the 
 `(document - previous document) * 16 + mask` (the first counts from 0), written in base 32 with
 the characters of `ALPHABET`: high digits from its second half, the last digit from its first.
 
+Segments (`segments`): the terms are split by document, into runs of whole days of at most
+`SEGMENT_SIZE` documents, each with its own shards; `meta.js` lists each segment's documents
+and shards. A posting list in a segment counts from the segment's first document, and a term's
+postings are those of every segment, in order. So the papers of a new day change the terms of
+the last segment, and leave the others' files as they were.
+
 Tokens (`tokenize`; search.js implements the same rules and a test holds them equal): the text
 is NFKD-normalised, combining marks (category M) are dropped, letters are lower-cased, a final
 sigma becomes σ and the letters NFKD leaves whole go through `FOLDS` (ł → l, ß → ss). Runs of
@@ -37,23 +44,24 @@ each other stretch is a word. Stopwords are dropped, and words of ASCII letters 
 `stem`. So `BERT模型的Ｃafé-ing` gives `bert`, `模型`, `型的`, `caf` (`cafe`, stemmed) and `ing`.
 
 Shards: a word's shard is the FNV-1a hash (32-bit, over code points) of its first `KEY_LENGTH`
-characters, a CJK token's the hash of the whole token, modulo the shard count. Words that share
-their first three letters share a shard, so search.js completes a half-typed last word from one
-file. The shard count is the smallest power of two that keeps shards near `SHARD_TARGET` bytes.
+characters, a CJK token's the hash of the whole token, modulo the segment's shard count. Words
+that share their first three letters share a shard, so search.js completes a half-typed last
+word from one file of each segment. A segment's shard count is the smallest power of two that
+keeps its shards near `SHARD_TARGET` bytes.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import pickle
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, groupby, islice
+from itertools import chain, groupby, islice
+from operator import attrgetter
 
 from digest import urls
 from digest.manifest import Cache, fingerprint
@@ -61,9 +69,9 @@ from digest.model import Paper
 from digest.richtext import plain
 from digest.site import Site
 
-VERSION = 3
+VERSION = 4
 """The format of the files; search.js refuses an index of another version. (3: documents
-numbered oldest first.)"""
+numbered oldest first; 4: terms in segments.)"""
 
 FIELDS = {"title": 8, "byline": 4, "summary": 2, "abstract": 1}
 """Field → its bit in a posting's mask, which is also its weight in ranking. `title` is both
@@ -103,6 +111,8 @@ BLOCK_SIZE = 50
 """Documents per `search/d/NN.js` file."""
 SHARD_TARGET = 80_000
 """Bytes of postings a term shard should hold, about."""
+SEGMENT_SIZE = 8_192
+"""Documents a segment of the terms holds, at most, unless one day has more (`segments`)."""
 AUTHORS_SHOWN = 3
 ABSTRACT_HEAD = 240
 """Characters of the English abstract a result can show."""
@@ -390,22 +400,26 @@ def oldest_first(site: Site) -> list[Paper]:
     one date in the reverse of the site's order; papers with no date (venue collections only)
     before all dated ones. Read backwards, as search ranks ties: newest first, then in the
     site's order."""
-    return [paper for _, paper in _dated(site)]
+    return list(reversed(site.papers))
 
 
-def _dated(site: Site) -> list[tuple[str, Paper]]:
-    """The site's papers `oldest_first`, each with its first date ("" for none): the site's
-    order (newest first) backwards."""
-    return [(paper.first_date, paper) for paper in reversed(site.papers)]
+def by_day(site: Site) -> list[list[Paper]]:
+    """The site's papers `oldest_first`, day by day: the papers with no date make a first day."""
+    return [list(day) for _, day in groupby(reversed(site.papers), key=attrgetter("first_date"))]
 
 
-def by_month(site: Site) -> list[list[list[Paper]]]:
-    """The site's papers `oldest_first`, by month and, within a month, by day: the papers with
-    no date make a first month of one day."""
-    months: list[list[list[Paper]]] = []
-    for _, month in groupby(_dated(site), key=lambda item: item[0][:7]):
-        months.append([[paper for _, paper in day] for _, day in groupby(month, key=lambda item: item[0])])
-    return months
+def segments(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive days (`start`, `end`), given each day's number of documents: as many
+    days as `SEGMENT_SIZE` documents hold, from the first (a larger day has a run of its own).
+    Days added after the others change only the last run and those after it."""
+    runs: list[tuple[int, int]] = []
+    start = count = 0
+    for day, size in enumerate(sizes):
+        if day > start and count + size > SEGMENT_SIZE:
+            runs.append((start, day))
+            start, count = day, 0
+        count += size
+    return [*runs, (start, len(sizes))] if sizes else []
 
 
 def search_key(paper: Paper) -> str:
@@ -418,20 +432,33 @@ def search_key(paper: Paper) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """The terms of a run of consecutive documents."""
+
+    documents: list[str]
+    """Each document's JSON text (`document`), as `search/d/NN.js` holds it."""
+    postings: dict[str, str]
+    """Term → its encoded posting list, counting from the segment's first document."""
+    shards: int
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """The search index of a site, before it is written as files."""
 
-    postings: dict[str, str]
-    """Term → its encoded posting list."""
-    documents: list[str]
-    """Each document's JSON text (`document`), as `search/d/NN.js` holds it."""
-    shards: int
+    segments: list[Segment]
+    version: str
+    """Changes with any document or term: search.js asks for files with it, past browser caches."""
+
+    @property
+    def documents(self) -> list[str]:
+        return [document for segment in self.segments for document in segment.documents]
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
     """The index of a run of consecutive documents, numbered from 0 within the run: `join`
-    puts the parts of a site together."""
+    puts the parts of a segment together."""
 
     documents: list[str]
     """Each document's JSON text (`document`): kept as text, a large part loads and is written
@@ -465,7 +492,7 @@ def join(index_parts: Sequence[Part]) -> Part:
     """The part that holds the documents of `index_parts`, one after the other: a term's
     postings are its postings in each part, of which only the first must be written again (it
     counts from the term's last document in the parts before). The first part's postings stand
-    as they are, so joining a few days to a large part costs as much as the days."""
+    as they are."""
     if not index_parts:
         return Part([], {})
     head, *tail = index_parts
@@ -492,103 +519,83 @@ def join(index_parts: Sequence[Part]) -> Part:
 
 
 def build_index(papers: Site | Sequence[Paper]) -> Index:
-    """The index of a site (its papers `oldest_first`), or of papers numbered as given."""
-    return _index(index_part(oldest_first(papers) if isinstance(papers, Site) else papers))
+    """The index of a site (its papers `oldest_first`, in `segments` of days), or of papers
+    numbered as given, in one segment."""
+    days = by_day(papers) if isinstance(papers, Site) else [list(papers)]
+    runs = segments([len(day) for day in days])
+    parts = [index_part([paper for day in days[start:end] for paper in day]) for start, end in runs]
+    return Index([_segment(part) for part in parts], _version(search_key(paper) for day in days for paper in day))
 
 
-def cached_index(site: Site, cache: Cache) -> Index:
-    """`build_index(site)`, from what `cache` keeps between builds: the index of the months
-    before the newest, joined, and the parts it was joined from, each under the `search_key`s
-    of its papers.
+def _version(keys: Iterable[str]) -> str:
+    """The index's version: the fingerprint of the `search_key`s of its documents, in order, and
+    of the code that makes it (`Cache.key`)."""
+    return Cache(None).key("search", *keys)[:16]
 
-    The parts are those a growing site leaves as they are: the papers of no date, each month
-    before the newest, and each day of the newest month. The months before the newest come
-    first, so their joined index is where each build starts: a new day is indexed alone and
-    joined to it with the other days of its month. A paper listed again keeps its place, and
-    its part is made again only if its text changed. A month that changes is joined from its
-    days' parts, which are kept for the month before the newest (where papers listed again
-    come from most), for a month with no part of its own, and while a month keeps changing; a
-    month made in one piece, by a build with nothing kept yet, is made from its days the first
-    time it changes. The index is the same, byte for byte, as one made in one piece."""
-    first_build = cache.is_empty()
-    *older, newest = by_month(site) or [[]]
-    months = [[paper for day in days for paper in day] for days in older]
-    groups = months + newest
-    keys = [[search_key(paper) for paper in group] for group in groups]
-    # Under `starts[n]`, the index of groups 0 to n, if a build kept it: each keeps the index of
-    # the months before the newest, under `starts[len(months) - 1]`.
-    running = hashlib.blake2b(digest_size=16)
-    starts = []
-    for group_keys in keys:
-        running.update("".join(group_keys).encode())
-        starts.append(cache.key("index", running.hexdigest()))
-    done = next((n for n in reversed(range(len(groups))) if cache.has(starts[n])), -1)
-    start = cache.get(starts[done]) if done >= 0 else None
-    if not isinstance(start, Part):
-        done, start = -1, None
-    parts = [] if start is None else [start]
-    for number, (group, group_keys) in enumerate(zip(groups, keys, strict=True)):
-        key = cache.key(*group_keys)
-        if number >= len(months):  # a day of the newest month
-            if number <= done:
-                cache.keep(key)
-            else:
-                parts.append(_cached(cache, key, functools.partial(index_part, group)))
-            continue
-        days = list(zip(older[number], _by_day(older[number], group_keys), strict=True))
-        if number > done:
-            parts.append(_cached(cache, key, functools.partial(_month, cache, days, first_build)))
-            continue
-        cache.keep(key)
-        # The days of the month before the newest (papers listed again change them most), and
-        # of a month with no part of its own, which is joined from them when it changes.
-        if number == len(months) - 1 or not cache.has(key):
-            for _, day_keys in days:
-                cache.keep(cache.key(*day_keys))
-    if done < len(months) - 1:  # the months before the newest changed, or a new month began
-        split = len(months) - done - (start is None)
-        head = join(parts[:split])
-        cache.put(starts[len(months) - 1], pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL))
-        if start is not None:
-            cache.drop(starts[done])  # the new start holds it
-        parts[:split] = [head]
-    whole = join(parts)
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A segment as its files hold it, as the cache keeps it."""
+
+    documents: list[str]
+    shards: int
+    files: list[tuple[str, bytes]]
+    """Its term shards' files."""
+
+
+def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, bytes]]:
+    """(output path, bytes) of every file of the search index (digest/build.py writes them),
+    `search/meta.js` last; made from what `cache` keeps where it can.
+
+    The cache keeps each segment as written, under the `search_key`s of its papers, and each
+    day's part, under those of the day's papers. A build writes again the segments whose papers
+    changed, joined from their days' parts, of which it makes only those of days that changed:
+    a new day, or a day a paper listed again with new text belongs to. The files are the same,
+    byte for byte, as those of `build_index`."""
+    if cache is None or cache.folder is None:
+        yield from index_files(build_index(site))
+        return
+    days = by_day(site)
+    keys = [[search_key(paper) for paper in day] for day in days]
+    documents: list[str] = []
+    layout: list[tuple[int, int]] = []
+    for number, (start, end) in enumerate(segments([len(day) for day in days])):
+        day_keys = [cache.key(*keys[day]) for day in range(start, end)]
+        key = cache.key("segment", str(number), *day_keys)
+        written = cache.get(key)
+        if isinstance(written, _Written):
+            for day_key in day_keys:
+                cache.keep(day_key)
+        else:
+            parts = [_cached(cache, day_key, days[start + n]) for n, day_key in enumerate(day_keys)]
+            segment = _segment(join(parts))
+            written = _Written(segment.documents, segment.shards, _term_files(number, segment))
+            cache.put(key, pickle.dumps(written, protocol=pickle.HIGHEST_PROTOCOL))
+        yield from written.files
+        documents += written.documents
+        layout.append((len(written.documents), written.shards))
+    yield from _document_files(documents)
+    yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys)))
     cache.prune()
-    return _index(whole)
 
 
-def _by_day(days: list[list[Paper]], keys: list[str]) -> list[list[str]]:
-    """A month's `keys` (one for each of its papers, in order), day by day."""
-    ends = list(accumulate(map(len, days)))
-    return [keys[end - len(day) : end] for day, end in zip(days, ends, strict=True)]
-
-
-def _month(cache: Cache, days: list[tuple[list[Paper], list[str]]], first_build: bool) -> Part:
-    """A month's part, from its days and their papers' keys: made in one piece by a first build
-    (quicker than joining its days), or else joined from its days' parts, from the cache or made
-    and kept there."""
-    if first_build:
-        return index_part([paper for day, _ in days for paper in day])
-    return join([_cached(cache, cache.key(*keys), functools.partial(index_part, day)) for day, keys in days])
-
-
-def _cached(cache: Cache, key: str, make: Callable[[], Part]) -> Part:
-    """The part kept in the cache under `key`, or made and kept there."""
+def _cached(cache: Cache, key: str, papers: list[Paper]) -> Part:
+    """The part of `papers` kept in the cache under `key`, or made and kept there."""
     part = cache.get(key)
     if not isinstance(part, Part):
-        part = make()
+        part = index_part(papers)
         cache.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
     return part
 
 
-def _index(part: Part) -> Index:
-    """The index of the documents of `part`: each term's postings written out in full."""
+def _segment(part: Part) -> Segment:
+    """The segment of the documents of `part`: each term's postings written out in full."""
     codes = _codes()
     postings: dict[str, str] = {}
     for term in sorted(part.postings):
         first, rest, _ = part.postings[term]
         postings[term] = (codes[first] if first < len(codes) else _code(first)) + rest
-    return Index(postings, part.documents, _shard_count(postings))
+    return Segment(part.documents, postings, _shard_count(postings))
 
 
 def _shard_count(postings: dict[str, str]) -> int:
@@ -620,31 +627,48 @@ def _json(value: object) -> str:
 
 
 def file_name(folder: str, number: int, count: int) -> str:
-    """`search/t/07.js`: numbers padded to the width of the largest, at least two digits."""
+    """`search/t/3/07.js`: numbers padded to the width of the largest, at least two digits."""
     return f"{urls.SEARCH_INDEX}/{folder}/{number:0{max(2, len(str(count - 1)))}d}.js"
 
 
 def index_files(index: Index) -> list[tuple[str, bytes]]:
     """Every file of the index, `search/meta.js` last."""
-    by_shard: list[dict[str, str]] = [{} for _ in range(index.shards)]
-    for term, value in index.postings.items():
-        by_shard[shard_of(term, index.shards)][term] = value
-    blocks = max(1, -(-len(index.documents) // BLOCK_SIZE))
-    files = [(file_name("t", n, index.shards), _script("terms", n, shard)) for n, shard in enumerate(by_shard)]
+    files = [file for number, segment in enumerate(index.segments) for file in _term_files(number, segment)]
+    files += _document_files(index.documents)
+    layout = [(len(segment.documents), segment.shards) for segment in index.segments]
+    return [*files, _meta_file(len(index.documents), layout, index.version)]
+
+
+def _term_files(number: int, segment: Segment) -> list[tuple[str, bytes]]:
+    """The files of segment `number`'s terms, shard by shard: `search/t/NUMBER/NN.js`."""
+    by_shard: list[dict[str, str]] = [{} for _ in range(segment.shards)]
+    for term, value in segment.postings.items():
+        by_shard[shard_of(term, segment.shards)][term] = value
+    return [
+        (file_name(f"t/{number}", n, segment.shards), _script("terms", number, n, shard))
+        for n, shard in enumerate(by_shard)
+    ]
+
+
+def _document_files(documents: list[str]) -> list[tuple[str, bytes]]:
+    """The files of the documents, `BLOCK_SIZE` to a file: `search/d/NN.js`."""
+    blocks = max(1, -(-len(documents) // BLOCK_SIZE))
+    files = []
     for n in range(blocks):  # the documents are JSON already
-        documents = ",".join(index.documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE])
-        files.append((file_name("d", n, blocks), _call("docs", str(n), f"[{documents}]")))
-    content = hashlib.sha256()
-    for name, data in files:
-        content.update(f"{name}\0{len(data)}\0".encode())
-        content.update(data)
+        block = ",".join(documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE])
+        files.append((file_name("d", n, blocks), _call("docs", str(n), f"[{block}]")))
+    return files
+
+
+def _meta_file(documents: int, layout: list[tuple[int, int]], version: str) -> tuple[str, bytes]:
+    """`search/meta.js`: `layout` gives each segment's documents and shards."""
     meta = {
         "version": VERSION,
-        "hash": content.hexdigest()[:16],
-        "docs": len(index.documents),
+        "hash": version,
+        "docs": documents,
         "blockSize": BLOCK_SIZE,
-        "blocks": blocks,
-        "shards": index.shards,
+        "blocks": max(1, -(-documents // BLOCK_SIZE)),
+        "segments": layout,
         "keyLength": KEY_LENGTH,
         "fields": FIELDS,
         "alphabet": ALPHABET,
@@ -652,10 +676,4 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
         "folds": FOLDS,
         "stopwords": STOPWORDS,
     }
-    return [*files, (f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta))]
-
-
-def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, bytes]]:
-    """(output path, bytes) of every file of the search index (digest/build.py writes them);
-    made from what `cache` keeps where it can (see `cached_index`)."""
-    yield from index_files(build_index(site) if cache is None else cached_index(site, cache))
+    return f"{urls.SEARCH_INDEX}/meta.js", _script("meta", meta)

@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, SHARED
 
 from digest import manifest
-from digest.build import BuildResult, UpdateInterrupted, build
+from digest.build import BuildResult, UpdateInterrupted, build, load
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.model import Paper
@@ -334,38 +334,53 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[
     return [{first[paper] for paper in part} for part in made]
 
 
-def test_the_search_index_starts_from_the_last_ones(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build starts from the kept index of the months before the newest and indexes only the
-    papers new to the site: a day added to the newest month (the seed's, October 2023) indexes
-    its own papers but not the two it shares with October 3, and so does a day of a new month.
-    A day that only lists papers again indexes nothing. An edit to an earlier paper's text
-    makes its part again, and the other parts come from the cache. Each time, the site is what
-    a clean build makes of the same content."""
+def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache keeps each day's part of the search index, and each segment as written. A new
+    day indexes its own papers, and not the two it shares with October 3, whether in the newest
+    month or in a new one. A day that only lists papers again indexes nothing. An edit to an
+    earlier paper's text indexes its day again, and the other days come from the cache. Each
+    time, the site is what a clean build makes of the same content."""
     cache = site / manifest.CACHE_FOLDER / "search"
+
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october)) == [{"2023-10-04"}]
     assert tree(site / "public") == clean_build(site)
 
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
-    assert len(list(cache.glob("*.pickle"))) == 7, (
-        "kept: the index of the months before January 2024, and the parts of January 31, the venue papers, "
-        "March, October and October's two days (October is the month before the newest)"
-    )
+    days = {paper.first_date for paper in load(load_config(site / "site.toml")).site.papers}
+    assert len(list(cache.glob("*.pickle"))) == len(days) + 1, "each day, and the one segment they fit in"
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.pickle"))) == 7
+    assert len(list(cache.glob("*.pickle"))) == len(days) + 1
     assert tree(site / "public") == clean_build(site)
 
-    # An abstract of October 3 edited: October is joined from its days, of which only October 3 is
-    # indexed again; March, the venue papers and January 31 come from the cache.
+    # An abstract of October 3 edited, then a summary: October 3 alone is indexed again.
     assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}]
     assert tree(site / "public") == clean_build(site)
-    # October now has a part of its own, and its days' parts are kept while it keeps changing.
-    edit_a_summary(site)
-    assert indexed_dates(site, monkeypatch, lambda: None) == [{"2023-10-03"}]
+    assert indexed_dates(site, monkeypatch, lambda: edit_a_summary(site)) == [{"2023-10-03"}]
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_new_day_leaves_the_earlier_segments_of_the_search_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terms are split into segments of whole days, so a day later than all others changes
+    the files of the last segment (which it joins, or follows) and no others."""
+    from digest import search
+
+    monkeypatch.setattr(search, "SEGMENT_SIZE", 60)
+    assert run(site, full=True).kind == "full"
+    before = identities(site / "public" / "search" / "t")
+    segments = {path.split("/")[0] for path in before}
+    assert len(segments) > 3
+    add_corpus_file(site, CORPUS[-1])
+    assert run(site).kind == "update"
+    after = identities(site / "public" / "search" / "t")
+    changed = {path.split("/")[0] for path in after if before.get(path) != after[path]}
+    last = str(len(segments) - 1)
+    assert changed - {last} == {path.split("/")[0] for path in after} - segments, "the last, and new ones"
+    assert {path for path in before if path.split("/")[0] != last} <= set(after)
     assert tree(site / "public") == clean_build(site)
 
 

@@ -228,12 +228,14 @@ class Index:
     """A built site's search index, read back from its files."""
 
     meta: dict[str, Any]
-    terms: dict[str, str] = field(default_factory=dict)
+    terms: dict[str, dict[int, int]] = field(default_factory=dict)
+    """Term → document → mask, over all segments."""
     docs: list[list[str]] = field(default_factory=list)
-    shards: dict[int, dict[str, str]] = field(default_factory=dict)
+    shards: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
+    """(segment, shard) → its terms."""
 
     def postings(self, term: str) -> dict[int, int]:
-        return dict(search.decode_postings(self.terms.get(term, "")))
+        return self.terms.get(term, {})
 
     def find(self, query: str) -> set[str]:
         """Pages of the documents that hold every token of `query` (exact terms only)."""
@@ -260,14 +262,23 @@ def read_index(public: Path) -> Index:
     call, (meta,) = read_call(folder / "meta.js")
     assert call == "meta"
     index = Index(meta)
-    width = max(2, len(str(meta["shards"] - 1)))
-    assert sorted(p.name for p in (folder / "t").iterdir()) == [f"{n:0{width}d}.js" for n in range(meta["shards"])]
-    for number in range(meta["shards"]):
-        call, (shard_number, terms) = read_call(folder / "t" / f"{number:0{width}d}.js")
-        assert (call, shard_number) == ("terms", number)
-        assert all(search.shard_of(term, meta["shards"]) == number for term in terms)
-        index.shards[number] = terms
-        index.terms.update(terms)
+    assert sorted(p.name for p in (folder / "t").iterdir()) == sorted(str(n) for n in range(len(meta["segments"])))
+    start = 0
+    for segment, (size, shards) in enumerate(meta["segments"]):
+        width = max(2, len(str(shards - 1)))
+        files = sorted(p.name for p in (folder / "t" / str(segment)).iterdir())
+        assert files == [f"{n:0{width}d}.js" for n in range(shards)]
+        for number in range(shards):
+            call, (segment_number, shard_number, terms) = read_call(folder / "t" / str(segment) / files[number])
+            assert (call, segment_number, shard_number) == ("terms", segment, number)
+            assert all(search.shard_of(term, shards) == number for term in terms)
+            index.shards[segment, number] = terms
+            for term, postings in terms.items():
+                found = index.terms.setdefault(term, {})
+                found.update((start + document, mask) for document, mask in search.decode_postings(postings))
+                assert max(found) < start + size
+        start += size
+    assert start == meta["docs"]
     width = max(2, len(str(meta["blocks"] - 1)))
     assert len(list((folder / "d").iterdir())) == meta["blocks"]
     for number in range(meta["blocks"]):
@@ -287,7 +298,7 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     result = build(load_config(site / "site.toml"))
     index = read_index(site / "public")
     meta = index.meta
-    assert (meta["version"], meta["docs"], meta["shards"], meta["blocks"]) == (3, 3, 1, 1)
+    assert (meta["version"], meta["docs"], meta["segments"], meta["blocks"]) == (4, 3, [[3, 1]], 1)
     assert meta["stopwords"] == list(search.STOPWORDS) and meta["fields"] == search.FIELDS
     assert meta["cjk"] == [list(r) for r in search.CJK_RANGES] and meta["keyLength"] == search.KEY_LENGTH
     assert meta["folds"] == search.FOLDS
@@ -356,19 +367,20 @@ def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
         "We study sparse attention and more.",
         "An abstract with https://example.org.",
     ]
-    index = search.build_index([paper])
+    (segment,) = search.build_index([paper]).segments
     for macro in ("textit", "textbf", "emph", "url"):
-        assert macro not in index.postings
+        assert macro not in segment.postings
     title = search.FIELDS["title"]
-    assert search.decode_postings(index.postings["deep"]) == [(0, title)]
-    assert search.decode_postings(index.postings["深度"]) == [(0, title)]
-    assert "x" in index.postings and "2" in index.postings  # the formula's text is still found
+    assert search.decode_postings(segment.postings["deep"]) == [(0, title)]
+    assert search.decode_postings(segment.postings["深度"]) == [(0, title)]
+    assert "x" in segment.postings and "2" in segment.postings  # the formula's text is still found
 
 
 def test_index_files_are_ascii_even_with_a_lone_surrogate() -> None:
     documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
     postings = {"broken": search.encode_postings([(0, 8)])}
-    files = search.index_files(search.Index(postings, [search._json(d) for d in documents], 1))
+    segment = search.Segment([search._json(d) for d in documents], postings, 1)
+    files = search.index_files(search.Index([segment], "0123456789abcdef"))
     assert all(data.isascii() for _, data in files)
     name, data = files[-2]
     assert name == "search/d/00.js"
@@ -382,8 +394,9 @@ def test_seed_index_finds_sign_language_and_ppo(seed_site: Path) -> None:
     pages = {f"papers/{arxiv}.html" for arxiv in SIGN_LANGUAGE}
     assert pages <= index.find("手语")
     assert f"papers/{PPO}.html" in index.find("Proximal Policy")
-    assert index.meta["shards"] & (index.meta["shards"] - 1) == 0, "a power of two"
-    sizes = [len((seed_site / "public" / "search" / "t" / f"{n:02d}.js").read_bytes()) for n in index.shards]
+    ((documents, shards),) = index.meta["segments"]
+    assert documents == 208 and shards & (shards - 1) == 0, "one segment, its shards a power of two"
+    sizes = [len((seed_site / "public" / "search" / "t" / "0" / f"{n:02d}.js").read_bytes()) for _, n in index.shards]
     assert max(sizes) < 150_000
 
 
@@ -684,6 +697,56 @@ def test_show_more_loads_twenty_more_up_to_every_match(site_tab: Callable[..., T
     tab.assert_clean()
 
 
+@given(st.lists(st.integers(0, 40), max_size=30), st.lists(st.integers(0, 40), max_size=5), st.integers(1, 60))
+def test_segments_hold_whole_days_and_a_new_day_changes_only_the_last(
+    sizes: list[int], more: list[int], limit: int
+) -> None:
+    """Runs of days, from the first, as many as `SEGMENT_SIZE` documents hold (a larger day alone);
+    days added after the others leave every run but the last as it was."""
+    old, search.SEGMENT_SIZE = search.SEGMENT_SIZE, limit
+    try:
+        runs = search.segments(sizes)
+        grown = search.segments(sizes + more)
+    finally:
+        search.SEGMENT_SIZE = old
+    assert [day for start, end in runs for day in range(start, end)] == list(range(len(sizes)))
+    for start, end in runs:
+        assert sum(sizes[start:end]) <= limit or end - start == 1
+    for (start, end), _ in itertools.pairwise(runs):
+        assert sum(sizes[start : end + 1]) > limit, "a run takes every day that fits"
+    assert grown[: max(0, len(runs) - 1)] == runs[:-1]
+
+
+@browser_test
+def test_search_reads_every_segment(
+    site_tab: Callable[..., Tab], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site's terms in several segments: a query, and a half-typed word, find the same papers
+    in the same order as in an index of one segment."""
+    topics = ("models", "graphs", "modular nets")
+    papers = {
+        day: [(f"2401.{day:02d}{k:03d}", f"Paper {day}-{k} about {topics[k % 3]}") for k in range(7)]
+        for day in range(2, 9)
+    }
+    days = {f"arxiv/2024-01-{day:02d}/cs.LG.md": daily(*listed) for day, listed in papers.items()}
+    one = make_site(tmp_path / "one", days)
+    build(load_config(one / "site.toml"))
+    monkeypatch.setattr(search, "SEGMENT_SIZE", 10)
+    several = make_site(tmp_path / "several", days)
+    build(load_config(several / "site.toml"))
+    layout = read_index(several / "public").meta["segments"]
+    assert len(layout) == 7 and [size for size, _ in layout] == [7] * 7
+    assert read_index(one / "public").meta["segments"] == [[49, 1]]
+    for query in ("models", "mod", "graphs 2401"):
+        found = []
+        for site in (one, several):
+            tab = site_tab(site / "public")
+            tab.open(query)
+            found.append((tab.status(), tab.results()))
+            tab.assert_clean()
+        assert found[0] == found[1] and found[0][1], query
+
+
 @browser_test
 def test_folded_letters_find_each_other_and_marks_stay_on_the_letters(
     site_tab: Callable[..., Tab], tmp_path: Path
@@ -738,7 +801,7 @@ def test_a_missing_index_file_is_a_message(browser: Browser, seed_public: Path, 
         page.on("pageerror", lambda exc: uncaught.append(str(exc)))
         page.goto((public / "search.html").as_uri() + "?q=model", wait_until="load")
         page.wait_for_function("() => /could not be loaded/.test(document.querySelector('.search-status').textContent)")
-        assert "search/t/" in page.inner_text(".search-status") and meta["shards"] >= 1
+        assert "search/t/0/" in page.inner_text(".search-status") and meta["segments"]
         assert uncaught == []
     finally:
         context.close()
@@ -772,7 +835,7 @@ def test_an_index_joined_from_parts_is_the_index_made_whole(data: st.DataObject)
     joined = search.join([part(start, end) for start, end in itertools.pairwise(bounds)])
     whole = part(0, count)
     assert joined == whole
-    index = search._index(joined)
-    assert index == search._index(whole)
+    segment = search._segment(joined)
+    assert segment == search._segment(whole)
     for term, lists in terms.items():
-        assert search.decode_postings(index.postings[term]) == lists
+        assert search.decode_postings(segment.postings[term]) == lists

@@ -3,7 +3,8 @@
  * Pages open from disk (file://), where fetch, ES modules, wasm and workers are blocked. The
  * index (written by digest/search.py; its docstring describes the files) is therefore a set of
  * classic scripts that call the global DigestSearch: search/meta.js first, then the term shards
- * a query needs, then the document blocks of its top results. Each file is loaded once.
+ * a query needs (one from each segment of the documents), then the document blocks of its top
+ * results. Each file is loaded once.
  *
  * The tokeniser here must give exactly the tokens of digest/search.py's `tokenize` (a browser
  * test compares them): NFKD, combining marks dropped, lower case, final sigma as σ, the fold
@@ -13,7 +14,7 @@
  *
  * A query matches the papers that hold all its tokens, in any field. While the last word is
  * being typed (nothing follows it) and is not a term itself, it also matches the terms it
- * begins ("proxim" → proximal), from its own shard (words are sharded by their first three
+ * begins ("proxim" → proximal), from its own shards (words are sharded by their first three
  * letters), or else it is left out. Chinese is never left out: "手语识" is not a search for 手语.
  * A Chinese word needs two characters: a lone character matches only where it stands alone in
  * the text. Papers whose titles hold every token come first, then by the summed weights of the
@@ -32,7 +33,7 @@
 (function () {
   "use strict";
 
-  const FORMAT = 3; // the index version this script reads
+  const FORMAT = 4; // the index version this script reads
   const FIRST_RESULTS = 10; // shown at once; the documents of the others load on request
   const MORE_RESULTS = 20; // added by each "Show more"
   const DEBOUNCE_MS = 120;
@@ -51,7 +52,7 @@
   let titleBit = 8;
   let folds = {};
   const digitOf = new Int8Array(128).fill(-1);
-  const termShards = new Map(); // shard number → {term: postings}
+  const termShards = new Map(); // "segment/shard" → {term: postings}
   const docBlocks = new Map(); // block number → [[page, title, ...], ...]
   const loading = new Map(); // url → Promise
   const decoded = new Map(); // term → {docs: Int32Array, masks: Uint8Array}
@@ -186,9 +187,9 @@
     return hash >>> 0;
   }
 
-  function shardOf(term) {
+  function shardOf(term, segment) {
     const key = isCJK(term) ? term : Array.from(term).slice(0, meta.keyLength).join("");
-    return fnv1a(key) % meta.shards;
+    return fnv1a(key) % meta.segments[segment][1];
   }
 
   function fileName(folder, number, count) {
@@ -225,12 +226,18 @@
     return meta;
   }
 
-  async function loadShard(number) {
-    if (termShards.has(number)) return termShards.get(number);
-    const file = fileName("t", number, meta.shards);
+  async function loadShard(segment, number) {
+    const key = segment + "/" + number;
+    if (termShards.has(key)) return termShards.get(key);
+    const file = fileName("t/" + segment, number, meta.segments[segment][1]);
     await loadScript(file);
-    if (!termShards.has(number)) throw new LoadError(indexBase + file);
-    return termShards.get(number);
+    if (!termShards.has(key)) throw new LoadError(indexBase + file);
+    return termShards.get(key);
+  }
+
+  /* The shards that may hold `term`, one from each segment, in order. */
+  function loadShards(term) {
+    return Promise.all(meta.segments.map((_, segment) => loadShard(segment, shardOf(term, segment))));
   }
 
   async function loadBlock(number) {
@@ -245,27 +252,32 @@
     return Object.prototype.hasOwnProperty.call(object, key);
   }
 
-  /* A posting list: base-32 numbers `(document - previous) * 16 + mask`, see search.py. */
-  function decode(term, shard) {
+  /* A term's posting list: in each segment's shard, base-32 numbers `(document - previous) * 16
+   * + mask` counting from the segment's first document (see search.py). */
+  function decode(term, shards) {
     let list = decoded.get(term);
     if (list) return list;
-    const text = shard[term];
     const docs = [];
     const masks = [];
-    let number = 0;
-    let doc = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      const digit = code < 128 ? digitOf[code] : -1;
-      if (digit < 0) throw new Error("damaged posting list for " + JSON.stringify(term));
-      number = number * 32 + (digit & 31);
-      if (digit < 32) {
-        doc += Math.floor(number / 16);
-        docs.push(doc);
-        masks.push(number % 16);
-        number = 0;
+    let start = 0;
+    shards.forEach((shard, segment) => {
+      const text = has(shard, term) ? shard[term] : "";
+      let number = 0;
+      let doc = start;
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        const digit = code < 128 ? digitOf[code] : -1;
+        if (digit < 0) throw new Error("damaged posting list for " + JSON.stringify(term));
+        number = number * 32 + (digit & 31);
+        if (digit < 32) {
+          doc += Math.floor(number / 16);
+          docs.push(doc);
+          masks.push(number % 16);
+          number = 0;
+        }
       }
-    }
+      start += meta.segments[segment][0];
+    });
     list = { docs: Int32Array.from(docs), masks: Uint8Array.from(masks) };
     decoded.set(term, list);
     return list;
@@ -284,23 +296,26 @@
     }
     const last = tokens[tokens.length - 1];
     const open = last && last.end === query.length ? last : null;
-    const shards = new Map();
-    await Promise.all(
-      [...new Set(tokens.map((t) => shardOf(t.term)))].map(async (n) => shards.set(n, await loadShard(n)))
-    );
+    const found = await Promise.all(tokens.map((t) => loadShards(t.term)));
     const planned = [];
-    for (const token of tokens) {
-      const shard = shards.get(shardOf(token.term));
-      let terms = has(shard, token.term) ? [token.term] : [];
+    tokens.forEach((token, index) => {
+      const shards = found[index];
+      let terms = shards.some((shard) => has(shard, token.term)) ? [token.term] : [];
       if (!terms.length && token === open && !token.cjk && token.word.length >= meta.keyLength) {
         const word = token.word;
-        terms = Object.keys(shard).filter(
-          (t) => t.startsWith(word) || (word.startsWith(t) && t.length >= meta.keyLength && word.length - t.length <= 2)
-        );
+        const begun = new Set();
+        for (const shard of shards) {
+          for (const t of Object.keys(shard)) {
+            if (t.startsWith(word) || (word.startsWith(t) && t.length >= meta.keyLength && word.length - t.length <= 2)) {
+              begun.add(t);
+            }
+          }
+        }
+        terms = [...begun];
       }
-      if (!terms.length && token === open && !token.cjk && tokens.length > 1) continue;
-      planned.push({ token: token, terms: terms, shard: shard });
-    }
+      if (!terms.length && token === open && !token.cjk && tokens.length > 1) return;
+      planned.push({ token: token, terms: terms, shards: shards });
+    });
     return planned;
   }
 
@@ -308,10 +323,10 @@
    * field weights (the masks), then by document number, highest first: newest first. */
   function rank(planned) {
     const lists = planned.map((p) => {
-      if (p.terms.length === 1) return decode(p.terms[0], p.shard);
+      if (p.terms.length === 1) return decode(p.terms[0], p.shards);
       const dense = new Uint8Array(meta.docs);
       for (const term of p.terms) {
-        const list = decode(term, p.shard);
+        const list = decode(term, p.shards);
         for (let i = 0; i < list.docs.length; i++) dense[list.docs[i]] |= list.masks[i];
       }
       const docs = [];
@@ -702,8 +717,8 @@
       foldCache.clear();
       for (let i = 0; i < data.alphabet.length; i++) digitOf[data.alphabet.charCodeAt(i)] = i;
     },
-    terms(number, data) {
-      termShards.set(number, data);
+    terms(segment, number, data) {
+      termShards.set(segment + "/" + number, data);
     },
     docs(number, list) {
       docBlocks.set(number, list);
