@@ -31,6 +31,8 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _REPEATS = re.compile(r"([._-])[._-]+")
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG = 80
+_SAFE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+"""A value `slug` gives back as it is (an arXiv ID, a date): tried first, as most values are."""
 
 
 def slug(value: str) -> str:
@@ -39,6 +41,13 @@ def slug(value: str) -> str:
     Values that lose characters on the way (non-ASCII text, over-long names) get a short hash
     of the original, so that different values stay different.
     """
+    if len(value) <= MAX_SLUG and _SAFE.fullmatch(value) and value.split(".")[0] not in _WINDOWS_DEVICES:
+        return value
+    return _slug(value)
+
+
+def _slug(value: str) -> str:
+    """`slug`, step by step."""
     folded = unicodedata.normalize("NFKC", value).casefold()
     text = _REPEATS.sub(r"\1", _UNSAFE.sub("-", folded)).strip("._-")
     lost = not folded.isascii() and any(ch.isalnum() and not ch.isascii() for ch in folded)

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import AUDIT
+from hypothesis import example, given
+from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
 from digest import urls
@@ -87,6 +89,18 @@ def test_slug_is_a_safe_short_file_name(value: str) -> None:
     assert_safe_name(name)
     assert 0 < len(name) <= urls.MAX_SLUG <= 80
     assert urls.slug(value) == name, "the same value always gives the same name"
+
+
+@given(st.from_regex(r"[a-z0-9._-]{0,90}", fullmatch=True) | st.text(max_size=90))
+@example("2310.00212")
+@example("con")
+@example("com1.cl")
+@example("a..b")
+@example("-a")
+@example("a" * 81)
+def test_a_safe_value_is_its_own_slug(value: str) -> None:
+    """`slug` gives a value it would not change back at once: the same as going through every step."""
+    assert urls.slug(value) == urls._slug(value)
 
 
 def test_slug_keeps_values_apart_where_it_drops_characters() -> None:
