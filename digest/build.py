@@ -40,6 +40,8 @@ class Loaded:
     """Papers the files declare: found = published + reported (+ lost, a bug)."""
     hashes: dict[str, str] = field(default_factory=dict)
     """Each digest's source → the hash of its file's bytes."""
+    by_path: dict[str, str] = field(default_factory=dict)
+    """Each input file, as a path → the hash of its bytes."""
 
     def summary(self) -> Summary:
         return Summary(len(self.site.papers), self.files, self.tally, self.diagnostics)
@@ -75,10 +77,13 @@ def load(
     profile: Profile | None = None,
     cache: Cache | None = None,
     jobs: int = 0,
+    known: dict[str, str] | None = None,
 ) -> Loaded:
     """Read, parse and merge input files: the files and folders in `paths`, or else every
     digest file under the content folder. With a `cache`, files parsed before are not parsed
-    again. `jobs`: worker processes for parsing (0: one per core when there is much to parse)."""
+    again, and a file `known` by its path (its hash, from the last build, when its size and
+    modification time are as they were) is not read either. `jobs`: worker processes for
+    parsing (0: one per core when there is much to parse)."""
     profile = profile or Profile()
     cache = cache or Cache(None)
     content = content or config.content
@@ -90,6 +95,7 @@ def load(
     digests: list[DigestFile] = []
     diagnostics: list[Diagnostic] = []
     hashes: dict[str, str] = {}
+    by_path: dict[str, str] = {}
     if paths:
         files = _each_once(f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p]))
     else:
@@ -102,7 +108,8 @@ def load(
         where = _display(content, config.root, content)
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
     with profile.stage("read"):
-        opened = [_open(file, config.root, content, hashes, cache) for file in files]
+        opened = [_open(file, config.root, content, hashes, cache, known or {}) for file in files]
+        by_path = {os.fsdecode(file): hashes[o.name] for file, o in zip(files, opened, strict=True) if o.name in hashes}
     unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
     parsed = workers.parse(unparsed, jobs)
     for file in progress(opened, len(opened), "read", "files"):
@@ -123,7 +130,7 @@ def load(
         diagnostics.append(Diagnostic(path, line, 1, "error", message, "please report it with this file"))
     with profile.stage("merge"):
         site, merged = build_site(digests, config.page_size)
-    return Loaded(site, len(files), diagnostics + merged, tally, hashes)
+    return Loaded(site, len(files), diagnostics + merged, tally, hashes, by_path)
 
 
 def _each_once(files: Iterable[Path]) -> list[Path]:
@@ -153,9 +160,20 @@ class _Opened:
     """The digest, the parser's diagnostics and the census of its papers."""
 
 
-def _open(file: Path, root: Path, content: Path, hashes: dict[str, str], cache: Cache) -> _Opened:
-    """Read one file, and take its parsed form from the cache if it is there."""
+def _open(
+    file: Path, root: Path, content: Path, hashes: dict[str, str], cache: Cache, known: dict[str, str]
+) -> _Opened:
+    """Read one file, and take its parsed form from the cache if it is there: a file `known`
+    (see `load`) and in the cache is not read at all."""
     name = _display(file, root, content)
+    if (digest := known.get(os.fsdecode(file))) is not None:
+        shown = _readable(name)
+        content_path = _readable(_content_path(file, content))
+        key = cache.key(shown, content_path, digest)
+        if (parsed := cache.get(key)) is not None:
+            hashes[shown] = digest
+            warned = [] if name == shown else [_unreadable_name(shown)]
+            return _Opened(shown, content_path, b"", warned, key, parsed)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -164,17 +182,24 @@ def _open(file: Path, root: Path, content: Path, hashes: dict[str, str], cache: 
         return _Opened(name, "", None, [error])
     diagnostics = []
     if name != (readable := _readable(name)):
-        hint = "rename the file; until then its name is shown with \ufffd"
-        diagnostics.append(Diagnostic(readable, 0, 1, "warning", "the file name is not valid UTF-8", hint))
-    try:
-        content_path = file.relative_to(content).as_posix()
-    except ValueError:  # a file named on the command line, outside the content folder
-        content_path = Path(os.path.relpath(file)).as_posix()
-    opened = _Opened(readable, _readable(content_path), data, diagnostics)
+        diagnostics.append(_unreadable_name(readable))
+    opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics)
     hashes[readable] = file_hash(data)
     opened.key = cache.key(opened.name, opened.content_path, hashes[readable])
     opened.parsed = cache.get(opened.key)
     return opened
+
+
+def _content_path(file: Path, content: Path) -> str:
+    try:
+        return file.relative_to(content).as_posix()
+    except ValueError:  # a file named on the command line, outside the content folder
+        return Path(os.path.relpath(file)).as_posix()
+
+
+def _unreadable_name(shown: str) -> Diagnostic:
+    hint = "rename the file; until then its name is shown with \ufffd"
+    return Diagnostic(shown, 0, 1, "warning", "the file name is not valid UTF-8", hint)
 
 
 def build(
@@ -211,7 +236,11 @@ def _build(
 
     cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
     with collector_paused():
-        loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs)
+        seen_before, hashes = (old.inputs, old.hashes) if old is not None else ({}, {})
+        known = {
+            path: hashes[path] for path, seen in inputs.items() if seen_before.get(path) == seen and path in hashes
+        }
+        loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs, known=known)
         cache.prune()
         with profile.stage("plan"):
             plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
@@ -227,7 +256,8 @@ def _build(
         outputs = {path: f"{plan.fingerprints.get(path, '')}={digest}" for path, digest in made.items()}
         if (marker := manifest.marker_identity(output / MARKER)) is not None:
             summary, pages = loaded.summary(), len(plan.jobs)
-            manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages))
+            hashes = loaded.by_path
+            manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages, hashes))
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
@@ -343,7 +373,7 @@ def _whole_site_tasks(site: Site, config: Config, plan: _Plan) -> list[Task]:
     pages = [job.path for job in plan.jobs]
     kept = Cache(config.root / manifest.CACHE_FOLDER / "search")
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
-        ("search index", lambda: search.search_files(site, kept)),
+        ("search index", lambda: search.search_files(site, kept, plan.fingerprints)),
         ("feeds", lambda: feeds.feed_files(site, config)),
         ("sitemap", lambda: discover.sitemap_files(pages, config)),
         ("assets", lambda: assets(config)),

@@ -2,7 +2,9 @@
 changed.
 
 The manifest says, for one output folder:
-- `inputs`: each input file's size and modification time, as the last build saw them;
+- `inputs`: each input file's size and modification time, as the last build saw them, and
+  `hashes`, the hash of its bytes: a file whose size and time are as they were is not read
+  again, when the parse cache holds it;
 - `stamp`: the fingerprint of everything else every page depends on (this package's code and
   version, the templates and assets, site.toml);
 - `outputs`: for each output file, the hash of its bytes and, for a page, the fingerprint of
@@ -39,7 +41,7 @@ from digest.config import Config
 from digest.errors import Diagnostic
 
 CACHE_FOLDER = ".digest-cache"
-FORMAT = 1
+FORMAT = 2
 """Bumped when the manifest's shape changes; an older manifest is then ignored."""
 
 
@@ -78,6 +80,8 @@ class Manifest:
     summary: Summary
     pages: int
     """The HTML pages of the site."""
+    hashes: dict[str, str]
+    """Input file (as a path) → the hash of its bytes."""
 
 
 def location(config: Config, output: Path) -> Path:
@@ -103,6 +107,7 @@ def read(path: Path) -> Manifest | None:
             summary=Summary(summary["papers"], summary["files"], tally, diagnostics),
             content=raw["content"],
             pages=raw["pages"],
+            hashes=raw["hashes"],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -128,6 +133,7 @@ def write(path: Path, manifest: Manifest) -> None:
             "diagnostics": [dataclasses.asdict(d) for d in summary.diagnostics],
         },
         "inputs": manifest.inputs,
+        "hashes": manifest.hashes,
         "outputs": manifest.outputs,
     }
     _keep(path, json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))

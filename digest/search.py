@@ -543,9 +543,12 @@ class _Written:
     """Its term shards' files."""
 
 
-def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, bytes]]:
+def search_files(
+    site: Site, cache: Cache | None = None, tokens: dict[str, str] | None = None
+) -> Iterator[tuple[str, bytes]]:
     """(output path, bytes) of every file of the search index (digest/build.py writes them),
-    `search/meta.js` last; made from what `cache` keeps where it can.
+    `search/meta.js` last; made from what `cache` keeps where it can, and with the fingerprint
+    of each paper's page in `tokens` (see `_search_keys`).
 
     The cache keeps each segment as written, under the `search_key`s of its papers, and each
     day's part, under those of the day's papers. A build writes again the segments whose papers
@@ -556,7 +559,7 @@ def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, 
         yield from index_files(build_index(site))
         return
     days = by_day(site)
-    keys = [[search_key(paper) for paper in day] for day in days]
+    keys = _search_keys(days, cache, tokens or {})
     documents: list[str] = []
     layout: list[tuple[int, int]] = []
     for number, (start, end) in enumerate(segments([len(day) for day in days])):
@@ -577,6 +580,33 @@ def search_files(site: Site, cache: Cache | None = None) -> Iterator[tuple[str, 
     yield from _document_files(documents)
     yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys)))
     cache.prune()
+
+
+def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) -> list[list[str]]:
+    """Each paper's `search_key`, day by day. The fingerprint of a paper's page (in `tokens`, by
+    page: `digest.render.Pages.plan`) covers all its key covers (the paper's page, its records,
+    the bytes and place of their files), so the cache keeps the last build's keys by page
+    fingerprint, and only a paper whose fingerprint changed is fingerprinted again."""
+    entry = cache.key("search keys")
+    known = cache.get(entry)
+    if not isinstance(known, dict):
+        known = {}
+    found: dict[str, str] = {}
+    keys = []
+    for day in days:
+        day_keys = []
+        for paper in day:
+            token = tokens.get(paper.page)
+            key = known.get(token) if token else None
+            if key is None:
+                key = search_key(paper)
+            if token:
+                found[token] = key
+            day_keys.append(key)
+        keys.append(day_keys)
+    if found != known:
+        cache.put(entry, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    return keys
 
 
 def _cached(cache: Cache, key: str, papers: list[Paper]) -> Part:

@@ -281,6 +281,26 @@ def test_only_changed_files_are_parsed_again(site: Path, monkeypatch: pytest.Mon
     assert len(entries) == len(list((site / "content").rglob("*.md"))), "the deleted file's entry is gone"
 
 
+def test_only_changed_files_are_read_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose size and modification time are as the last build saw them is taken from the
+    parse cache by the hash the manifest kept, unread; touched, it is read (and found the same)."""
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        if path.suffix == ".md":
+            read.append(path.relative_to(site / "content").as_posix())
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    edit_a_summary(site)
+    os.utime(site / "content" / "venues" / "neurips-2023" / "language-modeling.md")
+    assert run(site).kind == "update"
+    assert sorted(read) == [SEED.removeprefix("content/"), "venues/neurips-2023/language-modeling.md"]
+    monkeypatch.undo()
+    assert tree(site / "public") == clean_build(site)
+
+
 def test_parsing_on_workers_reads_the_same_site(site: Path) -> None:
     from digest.build import load
 
@@ -349,18 +369,37 @@ def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeyp
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
     days = {paper.first_date for paper in load(load_config(site / "site.toml")).site.papers}
-    assert len(list(cache.glob("*.pickle"))) == len(days) + 1, "each day, and the one segment they fit in"
+    kept = len(days) + 2
+    assert len(list(cache.glob("*.pickle"))) == kept, "each day, the one segment they fit in, the papers' keys"
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.pickle"))) == len(days) + 1
+    assert len(list(cache.glob("*.pickle"))) == kept
     assert tree(site / "public") == clean_build(site)
 
     # An abstract of October 3 edited, then a summary: October 3 alone is indexed again.
     assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}]
     assert tree(site / "public") == clean_build(site)
     assert indexed_dates(site, monkeypatch, lambda: edit_a_summary(site)) == [{"2023-10-03"}]
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_search_keys_are_made_again_only_for_papers_that_changed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search index finds which papers' text changed by their `search_key`, which it keeps by
+    the fingerprint of each paper's page: a new day makes the keys of its own papers only."""
+    from digest import search
+
+    made: list[str] = []
+    search_key = search.search_key
+    monkeypatch.setattr(search, "search_key", lambda paper: made.append(paper.id) or search_key(paper))
+    october = add_corpus_file(site, next(f for f in CORPUS if f.parent.name == "2023-10-04"))
+    result = run(site)
+    assert result.kind == "update" and result.site is not None
+    source = october.relative_to(site).as_posix()
+    listed = [p.id for p in result.site.papers if any(r.source == source for r in p.appearances)]
+    assert sorted(made) == sorted(listed) and made
+    monkeypatch.undo()
     assert tree(site / "public") == clean_build(site)
 
 
