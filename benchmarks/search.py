@@ -109,7 +109,7 @@ def content_folder(papers: int, seed: int, real: bool, site: Path) -> str:
 
 
 def sizes(folder: Path) -> list[int]:
-    return sorted(f.stat().st_size for f in folder.glob("*.js"))
+    return sorted(f.stat().st_size for f in folder.rglob("*.js"))
 
 
 def kb(size: float) -> str:
@@ -249,9 +249,10 @@ def main() -> int:
         source = content_folder(args.papers, args.seed, args.real, work)
         print(f"content           {source} ({time.perf_counter() - started:.1f} s)")
         result = build(load_config(work / "site.toml"))
-        papers = result.loaded.site.papers
+        assert result.site is not None, "a first build reads the site"
+        papers = result.site.papers
         started = time.perf_counter()
-        search.build_index(result.loaded.site)
+        search.build_index(result.site)
         print(f"papers            {len(papers)}; site built in {result.seconds:.1f} s, of which the index about "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         report_index(result.output)

@@ -109,7 +109,7 @@ def load(
         diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
     with profile.stage("read"):
         opened = [_open(file, config.root, content, hashes, cache, known or {}) for file in files]
-        by_path = {os.fsdecode(file): hashes[o.name] for file, o in zip(files, opened, strict=True) if o.name in hashes}
+        by_path = {os.fsdecode(file): o.digest for file, o in zip(files, opened, strict=True) if o.digest}
     unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
     parsed = workers.parse(unparsed, jobs)
     for file in progress(opened, len(opened), "read", "files"):
@@ -158,6 +158,8 @@ class _Opened:
     key: str = ""
     parsed: tuple[DigestFile | None, list[Diagnostic], Tally] | None = None
     """The digest, the parser's diagnostics and the census of its papers."""
+    digest: str = ""
+    """The hash of its bytes (two names can show the same, when they are not UTF-8)."""
 
 
 def _open(
@@ -173,7 +175,7 @@ def _open(
         if (parsed := cache.get(key)) is not None:
             hashes[shown] = digest
             warned = [] if name == shown else [_unreadable_name(shown)]
-            return _Opened(shown, content_path, b"", warned, key, parsed)
+            return _Opened(shown, content_path, b"", warned, key, parsed, digest)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -183,9 +185,9 @@ def _open(
     diagnostics = []
     if name != (readable := _readable(name)):
         diagnostics.append(_unreadable_name(readable))
-    opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics)
-    hashes[readable] = file_hash(data)
-    opened.key = cache.key(opened.name, opened.content_path, hashes[readable])
+    opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics, digest=file_hash(data))
+    hashes[readable] = opened.digest
+    opened.key = cache.key(opened.name, opened.content_path, opened.digest)
     opened.parsed = cache.get(opened.key)
     return opened
 
@@ -236,10 +238,7 @@ def _build(
 
     cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
     with collector_paused():
-        seen_before, hashes = (old.inputs, old.hashes) if old is not None else ({}, {})
-        known = {
-            path: hashes[path] for path, seen in inputs.items() if seen_before.get(path) == seen and path in hashes
-        }
+        known = _known_hashes(old, inputs, where)
         loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs, known=known)
         cache.prune()
         with profile.stage("plan"):
@@ -261,6 +260,28 @@ def _build(
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
+
+
+RACY = 2_000_000_000
+"""Nanoseconds before the last build's end within which a file's time does not vouch for its
+bytes: a file changed again within the same tick of a coarse clock (FAT keeps 2 s) keeps its
+size and time."""
+
+
+def _known_hashes(old: Manifest | None, inputs: dict[str, tuple[int, int]], where: Path) -> dict[str, str]:
+    """The hash of each input file whose size and time are as the last build saw them, and
+    whose time is well before that build ended (`RACY`): such a file need not be read again."""
+    if old is None:
+        return {}
+    try:
+        ended = where.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return {
+        path: old.hashes[path]
+        for path, seen in inputs.items()
+        if old.inputs.get(path) == seen and path in old.hashes and seen[1] < ended - RACY
+    }
 
 
 @contextlib.contextmanager
@@ -369,7 +390,7 @@ def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterat
 
 def _whole_site_tasks(site: Site, config: Config, plan: _Plan) -> list[Task]:
     """The files made from the whole site: each set is made by one task, the slowest first. The
-    search index is made from what earlier builds kept of it (`digest.search.cached_index`)."""
+    search index is made from what earlier builds kept of it (`digest.search.search_files`)."""
     pages = [job.path for job in plan.jobs]
     kept = Cache(config.root / manifest.CACHE_FOLDER / "search")
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [

@@ -93,7 +93,7 @@ def location(config: Config, output: Path) -> Path:
 def read(path: Path) -> Manifest | None:
     """The manifest at `path`, or None when there is none or it cannot be used."""
     try:
-        raw = json.loads(path.read_bytes())
+        raw = json.loads(path.read_bytes().decode("utf-8", "surrogateescape"))  # as `write` wrote it
         if raw.get("format") != FORMAT:
             return None
         summary = raw["summary"]
@@ -210,7 +210,7 @@ class Cache:
     """What a build made and the next can use again, by a key made of what it was made from
     (and this package's code): parsed input files, by the hash of their bytes, name and place,
     so that a build parses only the files that changed since the last one; parts of the search
-    index (`digest.search.cached_index`).
+    index (`digest.search.search_files`).
 
     Entries are pickles that only digest writes, in the site's own cache folder; entries the
     last build did not use are removed by `prune`.

@@ -524,13 +524,15 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
     days = by_day(papers) if isinstance(papers, Site) else [list(papers)]
     runs = segments([len(day) for day in days])
     parts = [index_part([paper for day in days[start:end] for paper in day]) for start, end in runs]
-    return Index([_segment(part) for part in parts], _version(search_key(paper) for day in days for paper in day))
+    made = [_segment(part) for part in parts]
+    layout = [(len(segment.documents), segment.shards) for segment in made]
+    return Index(made, _version((search_key(paper) for day in days for paper in day), layout))
 
 
-def _version(keys: Iterable[str]) -> str:
-    """The index's version: the fingerprint of the `search_key`s of its documents, in order, and
-    of the code that makes it (`Cache.key`)."""
-    return Cache(None).key("search", *keys)[:16]
+def _version(keys: Iterable[str], layout: list[tuple[int, int]]) -> str:
+    """The index's version: the fingerprint of the `search_key`s of its documents, in order, of
+    its segments' documents and shards, and of the code that makes it (`Cache.key`)."""
+    return Cache(None).key("search", *keys, repr(layout))[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,7 +580,7 @@ def search_files(
         documents += written.documents
         layout.append((len(written.documents), written.shards))
     yield from _document_files(documents)
-    yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys)))
+    yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys), layout))
     cache.prune()
 
 

@@ -11,7 +11,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from operator import attrgetter
 from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
@@ -55,7 +54,15 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     groups = _group(ordered, diagnostics)
     date_of = {d.source: d.date for d in ordered}
     made = [_paper(paths, key, records, date_of) for key, records in groups.items()]
-    papers = sorted(made, key=attrgetter("first_date"), reverse=True)  # stable: a date's papers in reading order
+    read = {(r.source, r.line): n for n, r in enumerate(r for d in ordered for r in d.records)}
+
+    def by_first_listing(paper: Paper) -> tuple[str, int]:
+        """Its first date, and where the digests of that date first list it (negated: the
+        order is reversed, for the newest date first)."""
+        first = min(read[r.source, r.line] for r in paper.appearances if date_of[r.source] == paper.first_date)
+        return (paper.first_date, -first)
+
+    papers = sorted(made, key=by_first_listing, reverse=True)
     paper_of = {(r.source, r.line): paper for paper in papers for r in paper.appearances}
     digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in ordered}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -292,12 +293,47 @@ def test_only_changed_files_are_read_again(site: Path, monkeypatch: pytest.Monke
             read.append(path.relative_to(site / "content").as_posix())
         return read_bytes(path)
 
+    an_hour_ago = time.time() - 3600
+    for file in (site / "content").rglob("*.md"):  # well before the last build (see `build.RACY`)
+        os.utime(file, (an_hour_ago, an_hour_ago))
+    assert run(site).written == 0  # the files' times changed, their bytes did not
     monkeypatch.setattr(Path, "read_bytes", counting)
     edit_a_summary(site)
     os.utime(site / "content" / "venues" / "neurips-2023" / "language-modeling.md")
     assert run(site).kind == "update"
     assert sorted(read) == [SEED.removeprefix("content/"), "venues/neurips-2023/language-modeling.md"]
     monkeypatch.undo()
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_file_changed_in_the_last_builds_last_moments_is_read_again(site: Path) -> None:
+    """A file rewritten with the same size and time it had when the last build read it, so
+    soon after that a coarse clock keeps its time, is still read when the build reads others."""
+    file = site / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name
+    status = file.stat()
+    text = file.read_text(encoding="utf-8")
+    first = text.index("。", text.index("# 详细"))  # a full stop of a summary, as a comma
+    file.write_text(text[:first] + "，" + text[first + 1 :], encoding="utf-8")
+    os.utime(file, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert file.stat().st_size == status.st_size
+    edit_a_summary(site)
+    assert run(site).kind == "update"
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_names_that_are_not_utf8_keep_their_own_files(site: Path) -> None:
+    """Two file names that differ only in bytes that are not UTF-8 show as the same name; each
+    keeps its own bytes, and the manifest that holds them can be read."""
+    folder = site / "content" / "arxiv" / "2024-02-01"
+    folder.mkdir(parents=True)
+    for byte, file in zip((b"\xfe", b"\xff"), CORPUS[3:5], strict=True):
+        Path(os.fsdecode(bytes(folder) + b"/cs" + byte + b".md")).write_bytes(file.read_bytes())
+    an_hour_ago = time.time() - 3600
+    for file in (site / "content").rglob("*.md"):
+        os.utime(file, (an_hour_ago, an_hour_ago))
+    assert run(site).kind == "update"
+    edit_a_summary(site)
+    assert run(site).kind == "update", "the manifest was read"
     assert tree(site / "public") == clean_build(site)
 
 

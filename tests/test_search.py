@@ -346,6 +346,36 @@ def test_documents_are_numbered_oldest_first(tmp_path: Path) -> None:
     assert [d[1] for d in read_index(site / "public").docs] == expected
 
 
+def test_a_dates_papers_are_in_the_order_its_digests_list_them(tmp_path: Path) -> None:
+    """A paper an undated digest (read before all dated ones) also lists takes the place the
+    digests of its first date give it."""
+    site = make_site(tmp_path, {
+        "arxiv/misc/cs.LG.md": daily(("2401.00003", "Gamma")),
+        "arxiv/2024-01-02/cs.CL.md": daily(("2401.00001", "Alpha"), ("2401.00002", "Beta"), ("2401.00003", "Gamma")),
+    })  # fmt: skip
+    result = build(load_config(site / "site.toml"))
+    assert [p.title for p in result.site.papers] == ["Alpha", "Beta", "Gamma"]
+
+
+def test_the_index_version_changes_with_its_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """search.js asks for files with the index's version: it changes when a day's papers move
+    to another day and the segments' files change, though the documents stay in order."""
+    monkeypatch.setattr(search, "SEGMENT_SIZE", 1)
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/aa.md": daily(("2401.00001", "Alpha")),
+        "arxiv/2024-01-02/aa.md": daily(("2401.00002", "Beta")),
+    })  # fmt: skip
+    build(load_config(site / "site.toml"))
+    before = read_index(site / "public")
+    moved = site / "content" / "arxiv" / "2024-01-02" / "zz.md"
+    (site / "content" / "arxiv" / "2024-01-01" / "aa.md").rename(moved)
+    build(load_config(site / "site.toml"))
+    after = read_index(site / "public")
+    assert [d[1] for d in before.docs] == [d[1] for d in after.docs] == ["Alpha", "Beta"]
+    assert (before.meta["segments"], after.meta["segments"]) == ([[1, 1], [1, 1]], [[2, 1]])
+    assert before.meta["hash"] != after.meta["hash"]
+
+
 def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
     """What a result shows and what is indexed is `richtext.plain`: no TeX macros, TeX quotes
     as “ ”, no `**`; math stays as `$…$`."""
