@@ -24,8 +24,9 @@ KIND_ORDER = ("oral", "spotlight", "poster")
 
 GROWING = ("all", "category")
 """The kinds of collection that grow at their start, newest first, as daily digests come in.
-Their pages are counted from the oldest end, so that a new day changes only the first page or
-two (see `page_members`); the lists of a venue or a date stay as their files give them."""
+Their pages are counted from the oldest end, so that a new day changes only the first page, the
+pages it splits off and the page after those (see `page_members`); the lists of a venue or a
+date stay as their files give them."""
 
 
 @dataclass(frozen=True, slots=True)
