@@ -238,21 +238,9 @@ class Cache:
             self.used.add(key)
             _keep(self.folder / f"{key}.pickle", blob)
 
-    def has(self, key: str) -> bool:
-        """Whether there is an entry for `key` (it may still fail to load)."""
-        return self.folder is not None and (self.folder / f"{key}.pickle").is_file()
-
     def keep(self, key: str) -> None:
         """Keep the entry for `key`, if any, though this build did not load it."""
         self.used.add(key)
-
-    def drop(self, key: str) -> None:
-        """Let `prune` remove the entry for `key`: what this build made holds it."""
-        self.used.discard(key)
-
-    def is_empty(self) -> bool:
-        """Whether no build has kept anything here yet."""
-        return self.folder is None or not any(self.folder.glob("*.pickle"))
 
     def prune(self) -> None:
         """Remove the entries this build did not use."""

@@ -405,7 +405,7 @@ def oldest_first(site: Site) -> list[Paper]:
 
 def by_day(site: Site) -> list[list[Paper]]:
     """The site's papers `oldest_first`, day by day: the papers with no date make a first day."""
-    return [list(day) for _, day in groupby(reversed(site.papers), key=attrgetter("first_date"))]
+    return [list(day) for _, day in groupby(oldest_first(site), key=attrgetter("first_date"))]
 
 
 def segments(sizes: Sequence[int]) -> list[tuple[int, int]]:
