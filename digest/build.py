@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import os
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import discover, feeds, manifest, search, workers
+from digest import additions, catalog, discover, feeds, manifest, search, workers
 from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
@@ -42,6 +43,12 @@ class Loaded:
     """Each digest's source → the hash of its file's bytes."""
     by_path: dict[str, str] = field(default_factory=dict)
     """Each input file, as a path → the hash of its bytes."""
+    problems: list[Diagnostic] = field(default_factory=list)
+    """About the content folder rather than a file in it (a folder that cannot be read)."""
+    by_file: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    """Each input file, as a path → what it has to report."""
+    merged: list[Diagnostic] = field(default_factory=list)
+    """What merging the files' records reported."""
 
     def summary(self) -> Summary:
         return Summary(len(self.site.papers), self.files, self.tally, self.diagnostics)
@@ -65,7 +72,7 @@ class BuildResult:
     """`full` (every page rendered, the site swapped in whole), `update` (only pages whose
     input changed, written in place) or `none` (nothing changed, nothing read)."""
     site: Site | None
-    """The site, when this build read it."""
+    """The site, when this build read it whole (an update that only adds days does not)."""
     profile: Profile
 
 
@@ -92,45 +99,79 @@ def load(
             f"error: content folder {content} does not exist\n"
             "  hint: create it, correct 'content' in site.toml, or name another folder with --source"
         )
-    digests: list[DigestFile] = []
-    diagnostics: list[Diagnostic] = []
-    hashes: dict[str, str] = {}
-    by_path: dict[str, str] = {}
+    problems: list[Diagnostic] = []
     if paths:
-        files = _each_once(f for p in paths for f in (input_files(p, diagnostics) if p.is_dir() else [p]))
+        files = _each_once(f for p in paths for f in (input_files(p, problems) if p.is_dir() else [p]))
     else:
-        files = input_files(content, diagnostics)
-    tally = Tally()
+        files = input_files(content, problems)
     if not files:
         hint = (
             "put daily digests in content/arxiv/DATE/CHANNEL.md and venue collections in content/venues/VENUE/TOPIC.md"
         )
         where = _display(content, config.root, content)
-        diagnostics.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
+        problems.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
+    read = read_files(files, config.root, content, cache, known or {}, jobs, profile, progress)
+    with profile.stage("merge"):
+        site, merged = build_site(read.digests, config.page_size)
+    diagnostics = problems + [d for found in read.by_file.values() for d in found] + read.lost() + merged
+    return Loaded(site, len(files), diagnostics, read.tally, read.hashes, read.by_path, problems, read.by_file, merged)
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What input files hold, each parsed."""
+
+    digests: list[DigestFile]
+    by_file: dict[str, list[Diagnostic]]
+    """Each file (as a path, in the order read) → what it has to report."""
+    tally: Tally
+    hashes: dict[str, str]
+    """Each digest's source → the hash of its file's bytes."""
+    by_path: dict[str, str]
+    """Each file, as a path → the hash of its bytes."""
+
+    def lost(self) -> list[Diagnostic]:
+        message = "this paper was neither published nor reported; this is a bug in digest"
+        hint = "please report it with this file"
+        return [Diagnostic(path, line, 1, "error", message, hint) for path, line in self.tally.lost]
+
+
+def read_files(
+    files: Sequence[Path],
+    root: Path,
+    content: Path,
+    cache: Cache,
+    known: dict[str, str],
+    jobs: int = 0,
+    profile: Profile | None = None,
+    progress: Progress = quiet,
+) -> Read:
+    """Read and parse `files` (see `load`)."""
+    profile = profile or Profile()
+    hashes: dict[str, str] = {}
     with profile.stage("read"):
-        opened = [_open(file, config.root, content, hashes, cache, known or {}) for file in files]
+        opened = [_open(file, root, content, hashes, cache, known) for file in files]
         by_path = {os.fsdecode(file): o.digest for file, o in zip(files, opened, strict=True) if o.digest}
     unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
     parsed = workers.parse(unparsed, jobs)
-    for file in progress(opened, len(opened), "read", "files"):
+    digests: list[DigestFile] = []
+    by_file: dict[str, list[Diagnostic]] = {}
+    tally = Tally()
+    for path, file in zip(files, progress(opened, len(opened), "read", "files"), strict=True):
         if file.data is not None and file.parsed is None:
             with profile.stage("parse"):
                 blob = next(parsed)
                 cache.put(file.key, blob)
                 file.parsed = pickle.loads(blob)
-        diagnostics.extend(file.diagnostics)
+        found = list(file.diagnostics)
         if file.parsed is not None:
-            digest, found, counted = file.parsed
-            diagnostics.extend(found)
+            digest, reported, counted = file.parsed
+            found += reported
             tally.add(counted)
             if digest is not None:
                 digests.append(digest)
-    for path, line in tally.lost:
-        message = "this paper was neither published nor reported; this is a bug in digest"
-        diagnostics.append(Diagnostic(path, line, 1, "error", message, "please report it with this file"))
-    with profile.stage("merge"):
-        site, merged = build_site(digests, config.page_size)
-    return Loaded(site, len(files), diagnostics + merged, tally, hashes, by_path)
+        by_file[os.fsdecode(path)] = found
+    return Read(digests, by_file, tally, hashes, by_path)
 
 
 def _each_once(files: Iterable[Path]) -> list[Path]:
@@ -235,6 +276,11 @@ def _build(
     if old is not None and old.inputs == inputs and old.stamp == stamp:
         seconds = time.perf_counter() - started
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
+    if old is not None and old.stamp == stamp:
+        with collector_paused():
+            added = additions.update(config, content, output, old, inputs, where, progress, profile, jobs)
+        if added is not None:
+            return dataclasses.replace(added, seconds=time.perf_counter() - started)
 
     cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
     with collector_paused():
@@ -244,19 +290,27 @@ def _build(
         with profile.stage("plan"):
             plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
         manifest.forget(where)  # from here until the new one is written, the output is in flux
+        if plan.whole_site:
+            catalog.forget(*catalog.location(where))
         protected = [config.root, content, config.templates, Path.cwd()]
         try:
             with site_folder(output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
-                made, written = _render_and_write(plan, loaded.site, config, target, progress, profile, jobs)
+                keep = functools.partial(_keep_catalog, loaded, plan, stamp, where)
+                shape = catalog.location(where).search
+                made, written = _render_and_write(
+                    plan, loaded.site, config, target, progress, profile, jobs, keep, shape
+                )
         except KeyboardInterrupt as exc:
             if plan.update:
                 raise UpdateInterrupted from exc
             raise
         outputs = {path: f"{plan.fingerprints.get(path, '')}={digest}" for path, digest in made.items()}
-        if (marker := manifest.marker_identity(output / MARKER)) is not None:
-            summary, pages = loaded.summary(), len(plan.jobs)
-            hashes = loaded.by_path
-            manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages, hashes))
+        marker = manifest.marker_identity(output / MARKER)
+        with profile.stage("manifest"):
+            if marker is not None:
+                summary, pages = loaded.summary(), len(plan.jobs)
+                hashes = loaded.by_path
+                manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages, hashes))
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
@@ -344,12 +398,21 @@ def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool
 
 
 def _render_and_write(
-    plan: _Plan, site: Site, config: Config, target: Target, progress: Progress, profile: Profile, jobs: int
+    plan: _Plan,
+    site: Site,
+    config: Config,
+    target: Target,
+    progress: Progress,
+    profile: Profile,
+    jobs: int,
+    keep: Callable[[], Iterable[tuple[str, bytes]]],
+    shape: Path,
 ) -> tuple[dict[str, str], int]:
     """Render and write what the plan says, on `jobs` workers (0: one per core, none for a
     small site); return every output file with the hash of its bytes, and how many files were
-    written."""
-    tasks = _whole_site_tasks(site, config, plan) if plan.whole_site else []
+    written. With the whole-site files, `keep` keeps the catalog for the next build, and the
+    search index's shape is kept at `shape`."""
+    tasks = _whole_site_tasks(site, config, plan, keep, shape) if plan.whole_site else []
     results = (
         done
         for number, phase in enumerate(plan.phases, start=1)
@@ -388,18 +451,35 @@ def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterat
     yield from pending
 
 
-def _whole_site_tasks(site: Site, config: Config, plan: _Plan) -> list[Task]:
+def _whole_site_tasks(
+    site: Site, config: Config, plan: _Plan, keep: Callable[[], Iterable[tuple[str, bytes]]], shape: Path
+) -> list[Task]:
     """The files made from the whole site: each set is made by one task, the slowest first. The
     search index is made from what earlier builds kept of it (`digest.search.search_files`)."""
     pages = [job.path for job in plan.jobs]
     kept = Cache(config.root / manifest.CACHE_FOLDER / "search")
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
-        ("search index", lambda: search.search_files(site, kept, plan.fingerprints)),
+        ("search index", lambda: search.search_files(site, kept, plan.fingerprints, shape)),
         ("feeds", lambda: feeds.feed_files(site, config)),
         ("sitemap", lambda: discover.sitemap_files(pages, config)),
         ("assets", lambda: assets(config)),
+        ("catalog", keep),
     ]
     return [functools.partial(_make_files, name, make) for name, make in makers]
+
+
+def _keep_catalog(loaded: Loaded, plan: _Plan, stamp: str, where: Path) -> list[tuple[str, bytes]]:
+    """Keep the catalog and the paper store of the site (`digest.catalog`) for the next build,
+    beside the manifest at `where`: they are no files of the site."""
+    catalog_path, store_path, _ = catalog.location(where)
+    identity = os.urandom(8).hex()
+    catalog.write_store(store_path, identity, loaded.site.papers)
+    reported = (loaded.problems, loaded.by_file, loaded.tally, loaded.merged)
+    made_for = catalog.made_for(stamp, plan.content)
+    catalog.write(
+        catalog_path, catalog.of_site(loaded.site, loaded.hashes, plan.fingerprints, made_for, identity, reported)
+    )
+    return []
 
 
 def _make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:

@@ -151,6 +151,23 @@ def _keep(path: Path, data: bytes) -> None:
             temporary.unlink()
 
 
+def keep_sealed(path: Path, value: Any) -> None:
+    """Keep `value` pickled at `path` with the hash of its bytes, so that a file damaged in any
+    way is never taken for what it was (see `read_sealed`)."""
+    blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _keep(path, file_hash(blob).encode("ascii") + blob)
+
+
+def read_sealed(path: Path) -> Any:
+    """What `keep_sealed` kept at `path`, or None when it is missing or damaged."""
+    try:
+        data = path.read_bytes()
+        seal, blob = data[:32], data[32:]
+        return pickle.loads(blob) if seal == file_hash(blob).encode("ascii") else None
+    except Exception:  # missing, or damaged in a way the seal did not catch
+        return None
+
+
 def _make_cache_folder(folder: Path) -> None:
     """The cache folder (or a folder inside it), which git is told to ignore."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,6 +254,17 @@ class Cache:
         if self.folder is not None:
             self.used.add(key)
             _keep(self.folder / f"{key}.pickle", blob)
+
+    def has(self, key: str) -> bool:
+        """Whether there is an entry for `key` (it may still fail to load)."""
+        return self.folder is not None and (self.folder / f"{key}.pickle").is_file()
+
+    def discard(self, key: str) -> None:
+        """Remove the entry for `key`, if any."""
+        if self.folder is not None:
+            self.used.discard(key)
+            with contextlib.suppress(OSError):
+                (self.folder / f"{key}.pickle").unlink()
 
     def keep(self, key: str) -> None:
         """Keep the entry for `key`, if any, though this build did not load it."""

@@ -7,6 +7,7 @@ file with its records. The site stage merges records into `Paper`s and groups pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any, Literal
@@ -83,7 +84,7 @@ class DigestFile:
     content_path: str
     """Path relative to the content folder (POSIX separators); the digest page mirrors it."""
     format: Format
-    records: tuple[Record, ...]
+    records: Sequence[Record]
     date: str = ""
     """`YYYY-MM-DD`, from front matter or the path; daily digests."""
     channel: str = ""
@@ -151,7 +152,7 @@ class Collection:
     kind: CollectionKind
     key: str
     """What the papers share: `NeurIPS 2023`, `cs.CL`, `2023-10-03`, or `all`."""
-    papers: tuple[Paper, ...]
+    papers: Sequence[Paper]
     pages: tuple[str, ...]
     """Output paths, in the order a reader pages through them (see `digest.site.page_members`)."""
     sources: tuple[str, ...] = field(default=())

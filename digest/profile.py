@@ -23,6 +23,8 @@ class Profile:
     """Work done by the workers → seconds, summed over them (on two cores, up to twice the
     wall-clock time)."""
     templates: dict[str, TemplateTime] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """How the build went about its work, where it had a choice."""
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -58,4 +60,5 @@ class Profile:
                     f"  {name:<16}{spent.seconds:8.2f} {spent.pages:>8} {per_page:8.3f}  "
                     f"{spent.slowest_page} ({1000 * spent.slowest:.1f} ms)"
                 )
+        lines += [f"note: {note}" for note in self.notes]
         return lines

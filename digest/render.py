@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -28,9 +28,10 @@ from digest.manifest import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk
 from digest.richtext import mark_chinese, plain, rich
-from digest.site import GROWING, Site, kind_in, page_members
+from digest.site import GROWING, Site, kind_in, page_bounds, page_members
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
+LISTINGS = (urls.VENUES, urls.CATEGORIES, urls.DATES)
 TEMPLATES = ("home.html", "paper.html", "digest.html", "collection.html", "listing.html", "digests.html", "search.html")
 """The templates of the site's pages (each may extend or import others)."""
 
@@ -196,10 +197,8 @@ class Pages:
         """Every page, in a stable order; `tokens` holds each input file's content hash by its
         source, from which the fingerprints are made."""
         site = self.site
-        paper_token = {p.id: self._paper_token(p, tokens) for p in site.papers}
-        everything = fingerprint(
-            *(f"{s}={tokens.get(s, '')}={site.digest_pages[s]}" for s in sorted(site.digest_pages))
-        )
+        paper_token = {p.id: self.paper_token(p, tokens) for p in site.papers}
+        everything = self.everything(tokens)
         jobs = [PageJob("home.html", urls.HOME, "home", fingerprint=everything)]
         jobs += (
             PageJob("paper.html", paper.page, "paper", index, fingerprint=paper_token[paper.id])
@@ -207,26 +206,50 @@ class Pages:
         )
         for index, digest in enumerate(site.digests):
             rows = (paper_token[site.paper_of[(r.source, r.line)].id] for r in digest.records)
-            token = fingerprint(digest.source, tokens.get(digest.source, ""), *rows)
-            jobs.append(PageJob("digest.html", site.digest_pages[digest.source], "digest", index, fingerprint=token))
-        size = self.config.page_size
+            jobs.append(self.digest_job(index, tokens, rows))
         for index, collection in enumerate(self.collections):
-            shared = fingerprint(
-                collection.kind, collection.key, *collection.pages, str(len(collection.papers)),
-                repr(_kind_counts(collection)),
-                *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
-            )  # fmt: skip
-            for number, path in enumerate(collection.pages, start=1):
-                shown = _growing_page(collection, number) if collection.kind in GROWING else (shared, str(number))
-                token = fingerprint(*shown, *(paper_token[p.id] for p in page_members(collection, number, size)))
-                jobs.append(PageJob("collection.html", path, "collection", index, number, token))
-        for path in (urls.VENUES, urls.CATEGORIES, urls.DATES):
-            jobs.append(PageJob("listing.html", path, "listing", fingerprint=everything))
+            jobs += self.collection_jobs(index, [p.id for p in collection.papers], paper_token.__getitem__, tokens)
+        jobs += self.listing_jobs(everything)
+        return jobs
+
+    def everything(self, tokens: dict[str, str]) -> str:
+        """The fingerprint of the pages that list every digest: each digest's file and page."""
+        pages = self.site.digest_pages
+        return fingerprint(*(f"{s}={tokens.get(s, '')}={pages[s]}" for s in sorted(pages)))
+
+    def digest_job(self, index: int, tokens: dict[str, str], rows: Iterable[str]) -> PageJob:
+        """The page of digest `index`, given the `paper_token` of each of its records' papers."""
+        digest = self.site.digests[index]
+        token = fingerprint(digest.source, tokens.get(digest.source, ""), *rows)
+        return PageJob("digest.html", self.site.digest_pages[digest.source], "digest", index, fingerprint=token)
+
+    def collection_jobs(
+        self, index: int, members: Sequence[str], token_of: Callable[[str], str], tokens: dict[str, str]
+    ) -> list[PageJob]:
+        """The pages of collection `index`, given its papers' IDs (`members`) and their tokens."""
+        collection, site, size = self.collections[index], self.site, self.config.page_size
+        shared = fingerprint(
+            collection.kind, collection.key, *collection.pages, str(len(members)),
+            repr(_kind_counts(collection)),
+            *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
+        )  # fmt: skip
+        jobs = []
+        for number, path in enumerate(collection.pages, start=1):
+            shown = _growing_page(collection, number) if collection.kind in GROWING else (shared, str(number))
+            start, end = page_bounds(collection.kind, len(members), len(collection.pages), number, size)
+            token = fingerprint(*shown, *map(token_of, members[start:end]))
+            jobs.append(PageJob("collection.html", path, "collection", index, number, token))
+        return jobs
+
+    @staticmethod
+    def listing_jobs(everything: str) -> list[PageJob]:
+        """The lists of venues, categories, dates and digests, and the search page."""
+        jobs = [PageJob("listing.html", path, "listing", fingerprint=everything) for path in LISTINGS]
         jobs.append(PageJob("digests.html", urls.DIGESTS, "digests", fingerprint=everything))
         jobs.append(PageJob("search.html", urls.SEARCH, "search"))
         return jobs
 
-    def _paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
+    def paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
         """A paper is made from its records alone (their files, lines and digest pages); it
         links to its category's page and its venues' pages."""
         pages = self.site.digest_pages
@@ -320,7 +343,7 @@ def _growing_page(collection: Collection, number: int) -> tuple[str, ...]:
     return (collection.kind, collection.key, count, pages[0], newer, older, pages[-1])
 
 
-def _kind_groups(collection: Collection, members: tuple[Paper, ...]) -> list[tuple[str, list[Paper]]]:
+def _kind_groups(collection: Collection, members: Sequence[Paper]) -> list[tuple[str, list[Paper]]]:
     """A venue's papers on one page, grouped by their kind at this venue (already in order)."""
     return [(kind, list(papers)) for kind, papers in groupby(members, key=lambda p: kind_in(p, collection.key))]
 

@@ -58,13 +58,14 @@ import pickle
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby, islice
 from operator import attrgetter
+from pathlib import Path
 
 from digest import urls
-from digest.manifest import Cache, fingerprint
+from digest.manifest import Cache, fingerprint, keep_sealed, read_sealed
 from digest.model import Paper
 from digest.richtext import plain
 from digest.site import Site
@@ -546,7 +547,7 @@ class _Written:
 
 
 def search_files(
-    site: Site, cache: Cache | None = None, tokens: dict[str, str] | None = None
+    site: Site, cache: Cache | None = None, tokens: dict[str, str] | None = None, shape: Path | None = None
 ) -> Iterator[tuple[str, bytes]]:
     """(output path, bytes) of every file of the search index (digest/build.py writes them),
     `search/meta.js` last; made from what `cache` keeps where it can, and with the fingerprint
@@ -556,7 +557,7 @@ def search_files(
     day's part, under those of the day's papers. A build writes again the segments whose papers
     changed, joined from their days' parts, of which it makes only those of days that changed:
     a new day, or a day a paper listed again with new text belongs to. The files are the same,
-    byte for byte, as those of `build_index`."""
+    byte for byte, as those of `build_index`. The index's `Shape` is kept at `shape`."""
     if cache is None or cache.folder is None:
         yield from index_files(build_index(site))
         return
@@ -564,24 +565,138 @@ def search_files(
     keys = _search_keys(days, cache, tokens or {})
     documents: list[str] = []
     layout: list[tuple[int, int]] = []
+    kept: list[tuple[str, int, int]] = []
+    all_day_keys = [cache.key(*day) for day in keys]
     for number, (start, end) in enumerate(segments([len(day) for day in days])):
-        day_keys = [cache.key(*keys[day]) for day in range(start, end)]
+        day_keys = all_day_keys[start:end]
         key = cache.key("segment", str(number), *day_keys)
-        written = cache.get(key)
-        if isinstance(written, _Written):
-            for day_key in day_keys:
-                cache.keep(day_key)
-        else:
-            parts = [_cached(cache, day_key, days[start + n]) for n, day_key in enumerate(day_keys)]
-            segment = _segment(join(parts))
-            written = _Written(segment.documents, segment.shards, _term_files(number, segment))
-            cache.put(key, pickle.dumps(written, protocol=pickle.HIGHEST_PROTOCOL))
+        written = _written(cache, number, key, day_keys, lambda day: days[day], start)
         yield from written.files
         documents += written.documents
         layout.append((len(written.documents), written.shards))
+        kept.append((key, len(written.documents), written.shards))
     yield from _document_files(documents)
     yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys), layout))
+    if shape is not None:
+        keep_sealed(shape, Shape(kept, all_day_keys))
     cache.prune()
+
+
+def _written(
+    cache: Cache, number: int, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int
+) -> _Written:
+    """Segment `number` (kept under `key`), of the days from `start` (kept under `day_keys`),
+    as the cache keeps it or made from the days' parts (`papers` gives a day's papers)."""
+    written = cache.get(key)
+    if isinstance(written, _Written):
+        for day_key in day_keys:
+            cache.keep(day_key)
+        return written
+    parts = [_cached(cache, day_key, functools.partial(papers, day)) for day, day_key in enumerate(day_keys, start)]
+    segment = _segment(join(parts))
+    written = _Written(segment.documents, segment.shards, _term_files(number, segment))
+    cache.put(key, pickle.dumps(written, protocol=pickle.HIGHEST_PROTOCOL))
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The index an output folder holds, as the build that wrote it keeps it beside its
+    manifest (`digest.catalog.location`), for an update that adds days."""
+
+    segments: list[tuple[str, int, int]]
+    """Each segment's cache key, documents and term shards."""
+    days: list[str]
+    """Each day's cache key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """What an update that adds days (`digest.additions`) rewrites of the index: the segments
+    whose days changed, the document files from the first of them on, and `search/meta.js`."""
+
+    days: list[list[str]]
+    """Each day's papers, by ID, `oldest_first`."""
+    keys: list[list[str]]
+    """Each day's papers' `search_key`s."""
+    runs: list[tuple[int, int]]
+    segment_keys: list[str]
+    day_keys: list[str]
+    before: Shape
+    """The index the output folder holds."""
+    shape: Path
+
+    def files(self, papers: Callable[[str], Paper], cache: Cache) -> Iterator[tuple[str, bytes]]:
+        """The files that change; `papers` gives a paper by its ID. The cache loses what only
+        the index before held, and the new `Shape` is kept."""
+        known = {key: (documents, shards) for key, documents, shards in self.before.segments}
+        layout: list[tuple[int, int]] = []
+        documents: list[str] = []  # those of the segments from the first that changed on
+        first = None  # the first document of that segment
+        for number, key in enumerate(self.segment_keys):
+            if first is None and key in known:
+                layout.append(known[key])
+                continue
+            if first is None:
+                first = sum(count for count, _ in layout)
+                before = number  # the block it starts in begins in the segments before
+                while len(documents) < first % BLOCK_SIZE:
+                    before -= 1
+                    documents = self._segment(before, papers, cache).documents + documents
+                documents = documents[len(documents) - first % BLOCK_SIZE :]
+            written = self._segment(number, papers, cache)
+            if key not in known:
+                yield from written.files
+            documents += written.documents
+            layout.append((len(written.documents), written.shards))
+        total = sum(count for count, _ in layout)
+        if first is not None:
+            yield from _document_files(documents, first // BLOCK_SIZE, _blocks(total))
+        keys = chain.from_iterable(self.keys)
+        yield _meta_file(total, layout, _version(keys, layout))
+        kept = [(key, *shape) for key, shape in zip(self.segment_keys, layout, strict=True)]
+        keep_sealed(self.shape, Shape(kept, self.day_keys))
+        for key in {key for key, _, _ in self.before.segments} - set(self.segment_keys):
+            cache.discard(key)
+        for key in set(self.before.days) - set(self.day_keys):
+            cache.discard(key)
+
+    def _segment(self, number: int, papers: Callable[[str], Paper], cache: Cache) -> _Written:
+        start, end = self.runs[number]
+        day_papers = lambda day: [papers(paper) for paper in self.days[day]]  # noqa: E731
+        return _written(cache, number, self.segment_keys[number], self.day_keys[start:end], day_papers, start)
+
+    def rewritten(self) -> list[str]:
+        """The folders of the segments whose term files are all written again."""
+        known = {key for key, _, _ in self.before.segments}
+        return [f"{urls.SEARCH_INDEX}/t/{n}/" for n, key in enumerate(self.segment_keys) if key not in known]
+
+
+def addition(
+    days: list[list[str]], tokens: Callable[[str], str], changed: dict[str, Paper], cache: Cache, shape: Path
+) -> Addition | None:
+    """The plan of an update of the index to `days` (each day's papers by ID, `oldest_first`),
+    given each paper's page fingerprint (`tokens`) and the papers whose pages changed, for the
+    output folder whose index's `Shape` is kept at `shape`; None when the cache does not hold
+    what the last build made (a whole build makes the index then)."""
+    known = cache.get(cache.key("search keys"))
+    before = read_sealed(shape)
+    if not isinstance(known, dict) or not isinstance(before, Shape):
+        return None
+    found = {token: known.get(token, "") for token in map(tokens, chain.from_iterable(days))}
+    found.update((tokens(paper), search_key(changed[paper])) for paper in changed)
+    keys = [[found[tokens(paper)] for paper in day] for day in days]
+    if "" in found.values():
+        return None  # a paper whose key the last build did not keep
+    if found != known:
+        cache.put(cache.key("search keys"), pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    total, last = sum(map(len, days)), sum(documents for _, documents, _ in before.segments)
+    if len(file_name("d", 0, _blocks(total))) != len(file_name("d", 0, _blocks(last))):
+        return None  # every document file is named anew
+    runs = segments([len(day) for day in days])
+    day_keys = [cache.key(*day) for day in keys]
+    segment_keys = [cache.key("segment", str(number), *day_keys[start:end]) for number, (start, end) in enumerate(runs)]
+    return Addition(days, keys, runs, segment_keys, day_keys, before, shape)
 
 
 def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) -> list[list[str]]:
@@ -611,11 +726,11 @@ def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) 
     return keys
 
 
-def _cached(cache: Cache, key: str, papers: list[Paper]) -> Part:
-    """The part of `papers` kept in the cache under `key`, or made and kept there."""
+def _cached(cache: Cache, key: str, papers: Callable[[], Sequence[Paper]]) -> Part:
+    """The part of `papers()` kept in the cache under `key`, or made and kept there."""
     part = cache.get(key)
     if not isinstance(part, Part):
-        part = index_part(papers)
+        part = index_part(papers())
         cache.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
     return part
 
@@ -682,14 +797,19 @@ def _term_files(number: int, segment: Segment) -> list[tuple[str, bytes]]:
     ]
 
 
-def _document_files(documents: list[str]) -> list[tuple[str, bytes]]:
-    """The files of the documents, `BLOCK_SIZE` to a file: `search/d/NN.js`."""
-    blocks = max(1, -(-len(documents) // BLOCK_SIZE))
+def _document_files(documents: list[str], first: int = 0, blocks: int = 0) -> list[tuple[str, bytes]]:
+    """The files of the documents, `BLOCK_SIZE` to a file: `search/d/NN.js`; or, from block
+    `first` on, of `blocks` in all, given the documents from that block on."""
+    blocks = blocks or _blocks(len(documents))
     files = []
-    for n in range(blocks):  # the documents are JSON already
-        block = ",".join(documents[n * BLOCK_SIZE : (n + 1) * BLOCK_SIZE])
+    for n in range(first, blocks):  # the documents are JSON already
+        block = ",".join(documents[(n - first) * BLOCK_SIZE : (n - first + 1) * BLOCK_SIZE])
         files.append((file_name("d", n, blocks), _call("docs", str(n), f"[{block}]")))
     return files
+
+
+def _blocks(documents: int) -> int:
+    return max(1, -(-documents // BLOCK_SIZE))
 
 
 def _meta_file(documents: int, layout: list[tuple[int, int]], version: str) -> tuple[str, bytes]:
@@ -699,7 +819,7 @@ def _meta_file(documents: int, layout: list[tuple[int, int]], version: str) -> t
         "hash": version,
         "docs": documents,
         "blockSize": BLOCK_SIZE,
-        "blocks": max(1, -(-documents // BLOCK_SIZE)),
+        "blocks": _blocks(documents),
         "segments": layout,
         "keyLength": KEY_LENGTH,
         "fields": FIELDS,

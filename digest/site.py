@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
@@ -31,11 +31,11 @@ date stay as their files give them."""
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    papers: tuple[Paper, ...]
+    papers: Sequence[Paper]
     """Every paper, in the order of the all-papers index: newest first, by the first date the
     paper is listed on, and papers of one date as the digests list them (in reading order);
     papers listed only in venue collections last."""
-    digests: tuple[DigestFile, ...]
+    digests: Sequence[DigestFile]
     """Every input file read as a digest, newest date first."""
     digest_pages: dict[str, str]
     """Digest source → its page."""
@@ -44,8 +44,10 @@ class Site:
     categories: tuple[Collection, ...]
     dates: tuple[Collection, ...]
     """Newest first."""
-    paper_of: dict[tuple[str, int], Paper]
+    paper_of: Mapping[tuple[str, int], Paper]
     """(source, line) of a record → the paper it belongs to."""
+    paths: urls.Paths = field(compare=False)
+    """The output paths handed out, by what they show."""
 
 
 def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, list[Diagnostic]]:
@@ -54,7 +56,7 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     paths = urls.Paths()
     groups = _group(ordered, diagnostics)
     date_of = {d.source: d.date for d in ordered}
-    made = [_paper(paths, key, records, date_of) for key, records in groups.items()]
+    made = [merged_paper(paths, key, records, date_of) for key, records in groups.items()]
     read = {(r.source, r.line): n for n, r in enumerate(r for d in ordered for r in d.records)}
 
     def by_first_listing(paper: Paper) -> tuple[str, int]:
@@ -83,14 +85,9 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     venue_sources = _sources(ordered, lambda d: venue_label(d.venue, d.year) if d.format == "venue" else "")
     date_sources = _sources(ordered, lambda d: d.date)
 
-    def pages_for(kind: CollectionKind, key: str, first: str, count: int) -> tuple[str, ...]:
-        if kind in GROWING:  # full pages from the oldest end, and the first page holds the rest
-            return paths.paginate(kind, key, first, max(1, count // page_size), from_oldest=True)
-        return paths.paginate(kind, key, first, max(1, -(-count // page_size)))
-
     def collection(kind: CollectionKind, key: str, members: list[Paper], sources: tuple[str, ...] = ()) -> Collection:
-        first = urls.collection_path(paths, kind, key)
-        return Collection(kind, key, tuple(members), pages_for(kind, key, first, len(members)), sources)
+        pages = collection_pages(paths, kind, key, len(members), page_size)
+        return Collection(kind, key, tuple(members), pages, sources)
 
     venues = tuple(
         collection("venue", label, sorted(members, key=_kind_order(label)), venue_sources.get(label, ()))
@@ -101,21 +98,34 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
         collection("date", date, list(by_date[date].values()), sources)
         for date, sources in sorted(date_sources.items(), reverse=True)
     )
-    all_papers = Collection("all", "all", tuple(papers), pages_for("all", "all", urls.ALL_PAPERS, len(papers)))
+    all_papers = collection("all", "all", papers)
     newest_first = tuple(reversed(ordered))
-    site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of)
+    site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of, paths)
     return site, diagnostics
+
+
+def collection_pages(paths: urls.Paths, kind: CollectionKind, key: str, count: int, page_size: int) -> tuple[str, ...]:
+    """The pages of a collection of `count` papers (see `page_members`)."""
+    first = urls.ALL_PAPERS if kind == "all" else urls.collection_path(paths, kind, key)
+    if kind in GROWING:  # full pages from the oldest end, and the first page holds the rest
+        return paths.paginate(kind, key, first, max(1, count // page_size), from_oldest=True)
+    return paths.paginate(kind, key, first, max(1, -(-count // page_size)))
 
 
 def page_members(collection: Collection, number: int, page_size: int) -> tuple[Paper, ...]:
     """The papers on page `number` (from 1, in the order of `collection.pages`). A growing
     collection's pages after the first are full, counted from the oldest end, and its first
     page holds the others' remainder: from `page_size` papers to twice that less one."""
-    papers = collection.papers
-    if collection.kind not in GROWING:
-        return papers[(number - 1) * page_size : number * page_size]
-    end = len(papers) - (len(collection.pages) - number) * page_size
-    return papers[0 if number == 1 else end - page_size : end]
+    start, end = page_bounds(collection.kind, len(collection.papers), len(collection.pages), number, page_size)
+    return tuple(collection.papers[start:end])
+
+
+def page_bounds(kind: CollectionKind, count: int, pages: int, number: int, page_size: int) -> tuple[int, int]:
+    """Where page `number` of `pages` starts and ends in a collection of `count` papers."""
+    if kind not in GROWING:
+        return (number - 1) * page_size, min(count, number * page_size)
+    end = count - (pages - number) * page_size
+    return (0 if number == 1 else end - page_size), end
 
 
 def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str, list[Record]]:
@@ -128,15 +138,9 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
             if record.format == "venue":
                 venue_records.append(record)
                 continue
-            key = record.arxiv_id or _title_id(record)
-            if groups[key] and record.title and not _same_title(groups[key][0], record):
-                first = groups[key][0]
-                diagnostics.append(Diagnostic(
-                    record.source, record.line, 1, "error",
-                    f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' at "
-                    f"{first.location}; they are published as one paper, and this listing's text is not shown",
-                    "check the arXiv ID; a paper keeps its title across digests",
-                ))  # fmt: skip
+            key = arxiv_key(record)
+            if groups[key] and (conflict := title_conflict(key, groups[key][0], record)):
+                diagnostics.append(conflict)
             groups[key].append(record)
             if record.arxiv_id and (title := normalise_title(record.title)):
                 by_title[title].add(record.arxiv_id)
@@ -160,6 +164,23 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
             key = f"{key}-{_title_id(record)}"
         groups[key].append(record)
     return groups
+
+
+def arxiv_key(record: Record) -> str:
+    """The ID of the paper a daily digest's record belongs to."""
+    return record.arxiv_id or _title_id(record)
+
+
+def title_conflict(key: str, first: Record, record: Record) -> Diagnostic | None:
+    """The error for a `record` of paper `key` whose title is not that of its `first` record."""
+    if not record.title or _same_title(first, record):
+        return None
+    return Diagnostic(
+        record.source, record.line, 1, "error",
+        f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' at "
+        f"{first.location}; they are published as one paper, and this listing's text is not shown",
+        "check the arXiv ID; a paper keeps its title across digests",
+    )  # fmt: skip
 
 
 def _warning(record: Record, message: str, hint: str) -> Diagnostic:
@@ -194,7 +215,7 @@ def _title_id(record: Record) -> str:
     return "untitled-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def _paper(paths: urls.Paths, paper_id: str, records: list[Record], date_of: dict[str, str]) -> Paper:
+def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], date_of: dict[str, str]) -> Paper:
     """The paper merged from its `records`; `date_of` gives each input file's date."""
     arxiv_records = [r for r in records if r.format == "arxiv"]
     venue_records = [r for r in records if r.format == "venue"]

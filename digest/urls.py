@@ -59,17 +59,31 @@ def _slug(value: str) -> str:
     return text
 
 
-class Paths:
-    """Hands out output paths, one per (kind, key), never the same file twice."""
+class Taken(Exception):
+    """A path that a strict `Paths` cannot hand out as it is: another key holds it."""
 
-    def __init__(self) -> None:
-        self._owner: dict[str, tuple[str, str]] = {}
+
+class Paths:
+    """Hands out output paths, one per (kind, key), never the same file twice. Those handed out
+    before (`owners`) are kept; a `strict` registry hands out no path it would have to number,
+    as another key holds its name, and raises `Taken` instead."""
+
+    def __init__(self, owners: dict[str, tuple[str, str]] | None = None, strict: bool = False) -> None:
+        self._owner: dict[str, tuple[str, str]] = owners if owners is not None else {}
+        self.strict = strict
+
+    @property
+    def owners(self) -> dict[str, tuple[str, str]]:
+        """Each path handed out (case-folded) → the (kind, key) that holds it."""
+        return self._owner
 
     def claim(self, kind: str, key: str, folder: str, name: str) -> str:
         """`folder/name.html`, or `folder/name-2.html` … when another key holds that name."""
         stem = f"{folder}/{name}" if folder else name
         candidate, number = f"{stem}.html", 1
         while (owner := self._owner.get(candidate.casefold())) is not None and owner != (kind, key):
+            if self.strict:
+                raise Taken(candidate)
             number += 1
             candidate = f"{stem}-{number}.html"
         self._owner[candidate.casefold()] = (kind, key)

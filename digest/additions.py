@@ -1,0 +1,415 @@
+"""An update that only adds days: new daily digests, each dated after every digest the last
+build read, and no other change. It is the update a daily site makes every day, and it changes
+few pages: the new papers', digests' and dates', the first pages of the lists that grow
+(`digest.site.GROWING`), the pages that list a paper listed again, and the last segment of the
+search index. So it works from the last build's catalog (`digest.catalog`) and loads only the
+papers of the pages it renders, rather than reading and planning the whole site.
+
+Everything else goes through the whole pipeline (`digest.build`), which gives the same site
+byte for byte: any change to an earlier file, a venue collection or a file that is not a
+daily digest, a paper listed again whose date, category or page would change, a title that
+could join a venue paper, a new path that another page holds, and a site with a `base_url`
+(its feeds and sitemap are made from the whole site).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import groupby
+from pathlib import Path
+
+from digest import build as pipeline
+from digest import catalog, manifest, search, urls, workers
+from digest.catalog import Catalog, Kept, Listing, PaperOf, Records, Rows, Store
+from digest.census import Tally
+from digest.config import Config
+from digest.errors import Diagnostic, DigestError
+from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
+from digest.model import Collection, CollectionKind, Paper, Record
+from digest.parse.text import normalise_title
+from digest.profile import Profile
+from digest.progress import Progress
+from digest.render import PageJob, Pages
+from digest.site import Site, arxiv_key, collection_pages, merged_paper, title_conflict
+from digest.write import MARKER, site_folder
+
+
+class NotAnAddition(Exception):
+    """The change is not one this module makes: the whole pipeline makes it."""
+
+
+def update(
+    config: Config,
+    content: Path,
+    output: Path,
+    old: Manifest,
+    inputs: dict[str, tuple[int, int]],
+    where: Path,
+    progress: Progress,
+    profile: Profile,
+    jobs: int,
+) -> pipeline.BuildResult | None:
+    """Make the update if it only adds days (see above), and return what it did; None, with
+    nothing written, for any other change."""
+    if not set(inputs) - set(old.inputs):
+        return None  # no new file: not an addition
+    try:
+        with profile.stage("check"):
+            kept, store = _last_build(config, old, inputs, where)
+    except NotAnAddition as reason:
+        profile.notes.append(f"the whole site is read again: {reason}")
+        return None
+    try:
+        try:
+            made = _Addition(config, content, kept, store, profile, progress, jobs, old, inputs)
+            with profile.stage("plan"):
+                index = made.search_plan(where)
+        except NotAnAddition as reason:
+            profile.notes.append(f"the whole site is read again: {reason}")
+            return None  # nothing is written until here
+        profile.notes.append("only the new days are read: the rest comes from the catalog")
+        try:
+            return made.write(index, output, old, inputs, where, profile, progress, jobs)
+        except KeyboardInterrupt as exc:
+            raise pipeline.UpdateInterrupted from exc
+    finally:
+        store.close()
+
+
+def _last_build(
+    config: Config, old: Manifest, inputs: dict[str, tuple[int, int]], where: Path
+) -> tuple[Catalog, Store]:
+    """The catalog and paper store of the last build, if nothing it read has changed."""
+    if config.base_url:
+        raise NotAnAddition("the feeds and sitemap are made from the whole site")
+    if not _unchanged(old, inputs, where):
+        raise NotAnAddition("a file the last build read has changed or gone")
+    catalog_path, store_path, _ = catalog.location(where)
+    kept = catalog.read(catalog_path, catalog.made_for(old.stamp, old.content))
+    if kept is None:
+        raise NotAnAddition("the last build's catalog is missing or of another build")
+    if kept.tally.lost:
+        raise NotAnAddition("the last build lost a paper")
+    try:
+        return kept, Store(store_path, kept.store)
+    except Exception:  # anything wrong with a file of the cache folder
+        raise NotAnAddition("the paper store is missing or damaged") from None
+
+
+def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -> bool:
+    """Whether every file the last build read is still there with the same bytes: a file whose
+    size and time do not vouch for them (see `digest.build.RACY`) is read and hashed."""
+    known = pipeline._known_hashes(old, inputs, where)
+    for path in old.inputs:
+        if path not in known:
+            try:
+                if path not in inputs or file_hash(Path(path).read_bytes()) != old.hashes.get(path):
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+def _place(paper: Paper) -> tuple[str, str, str]:
+    """What places a paper in the site's lists."""
+    return (paper.first_date, paper.category, paper.page)
+
+
+class _Addition:
+    """The new days read and merged into the catalog's site, and the pages planned."""
+
+    def __init__(
+        self,
+        config: Config,
+        content: Path,
+        kept: Catalog,
+        store: Store,
+        profile: Profile,
+        progress: Progress,
+        jobs: int,
+        old: Manifest,
+        inputs: dict[str, tuple[int, int]],
+    ) -> None:
+        self.config, self.content, self.kept, self.store = config, content, kept, store
+        self.token = dict(zip(kept.order, kept.tokens, strict=True))
+        """Each paper's page fingerprint, from the last build and, once planned, this one."""
+        problems: list[Diagnostic] = []
+        self.files = pipeline.input_files(content, problems)
+        if problems != kept.problems or {os.fsdecode(file) for file in self.files} != set(inputs):
+            raise NotAnAddition("a folder or file cannot be read")
+        self.parsed = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
+        fresh = [file for file in self.files if os.fsdecode(file) not in old.inputs]
+        self.read = pipeline.read_files(fresh, config.root, content, self.parsed, {}, jobs, profile, progress)
+        last = max((listing.file.date for listing in kept.digests), default="")
+        digests = self.read.digests  # a file that is none adds only what it reports
+        if self.read.tally.lost:
+            raise NotAnAddition("a paper was lost")
+        if set(self.read.hashes) & set(kept.hashes) or len({d.source for d in digests}) < len(digests):
+            raise NotAnAddition("two files show the same name")  # names that are not UTF-8
+        for digest in digests:
+            if digest.format != "arxiv" or digest.date <= last:
+                raise NotAnAddition("a file is not a daily digest dated after the others")
+        with profile.stage("merge"):
+            self.ordered = sorted(digests, key=lambda d: (d.date, d.content_path))
+            self._merge()
+        with profile.stage("plan"):
+            self._plan()
+
+    def _merge(self) -> None:
+        kept = self.kept
+        date_of = {listing.file.source: listing.file.date for listing in kept.digests}
+        date_of.update((d.source, d.date) for d in self.ordered)
+        groups: dict[str, list[Record]] = {}
+        self.merged: list[Diagnostic] = []
+        for digest in self.ordered:
+            for record in digest.records:
+                key = arxiv_key(record)
+                if (records := groups.get(key)) is None:
+                    if (earlier := self._stored(key) if key in self.token else None) and earlier.venue_sides:
+                        raise NotAnAddition("a venue paper is listed again")
+                    records = groups[key] = list(earlier.appearances) if earlier else []
+                if records and (conflict := title_conflict(key, records[0], record)):
+                    self.merged.append(conflict)
+                records.append(record)
+                if record.format != "arxiv" or (
+                    record.arxiv_id and (title := normalise_title(record.title)) in kept.venue_titles and title
+                ):
+                    raise NotAnAddition("a title may join a venue paper")
+        paths = urls.Paths(kept.owners, strict=True)
+        try:
+            self.made = {key: merged_paper(paths, key, records, date_of) for key, records in groups.items()}
+            self.digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in self.ordered}
+        except urls.Taken:
+            raise NotAnAddition("a path is taken") from None
+        for key, paper in self.made.items():
+            if key in self.token and (earlier := self._stored(key)) and _place(earlier) != _place(paper):
+                raise NotAnAddition("a paper listed again changes its date, category or page")
+        read_at = {(r.source, r.line): n for n, r in enumerate(r for d in self.ordered for r in d.records)}
+
+        def by_first_listing(paper: Paper) -> tuple[str, int]:
+            first = min(read_at[r.source, r.line] for r in paper.appearances if date_of[r.source] == paper.first_date)
+            return (paper.first_date, -first)
+
+        added = [paper for key, paper in self.made.items() if key not in self.token]
+        self.added = sorted(added, key=by_first_listing, reverse=True)
+        self.order = [paper.id for paper in self.added] + kept.order
+        self.relisted = [paper for key, paper in self.made.items() if key in self.token]
+        self.date_of = date_of
+        self.site = self._site(paths)
+
+    def _stored(self, key: str) -> Paper:
+        try:
+            return self.store[key]
+        except Exception:  # a store damaged in a way its index did not show
+            raise NotAnAddition("the paper store is missing or damaged") from None
+
+    def _site(self, paths: urls.Paths) -> Site:
+        """The site, its papers loaded from the store as pages need them."""
+        kept, size = self.kept, self.config.page_size
+        self.store.hold(self.made.values())
+        papers = self.store.__getitem__
+        try:
+            categories = {k.key: k for k in kept.categories}
+            by_category: dict[str, list[str]] = {}
+            for paper in self.added:
+                if paper.category:
+                    by_category.setdefault(paper.category, []).append(paper.id)
+            for key, ids in by_category.items():
+                members = ids + (categories[key].members if key in categories else [])
+                pages = collection_pages(paths, "category", key, len(members), size)
+                categories[key] = Kept(key, members, pages, ())
+            dates: list[Kept] = []
+            for date in sorted({d.date for d in self.ordered}, reverse=True):
+                on_date = [d for d in self.ordered if d.date == date]
+                ids = list(dict.fromkeys(arxiv_key(r) for d in on_date for r in d.records))
+                pages = collection_pages(paths, "date", date, len(ids), size)
+                dates.append(Kept(date, ids, pages, tuple(d.source for d in on_date)))
+            all_pages = collection_pages(paths, "all", "all", len(self.order), size)
+        except urls.Taken:
+            raise NotAnAddition("a path is taken") from None
+        self.categories = [categories[key] for key in sorted(categories)]
+        self.dates = dates + kept.dates
+        self.all_pages = all_pages
+        self.paths = paths
+
+        def collection(kind: CollectionKind, kept: Kept) -> Collection:
+            return Collection(kind, kept.key, Rows(kept.members, papers), kept.pages, kept.sources)
+
+        rows = {listing.file.source: listing.rows for listing in kept.digests}
+        rows.update((d.source, tuple((r.line, arxiv_key(r)) for r in d.records)) for d in self.ordered)
+        earlier = [
+            replace(listing.file, records=Records(len(listing.rows), self._records(listing)))
+            for listing in kept.digests
+        ]
+        digest_pages = {listing.file.source: listing.page for listing in kept.digests} | self.digest_pages
+        return Site(
+            papers=Rows(self.order, papers),
+            digests=(*reversed(self.ordered), *earlier),
+            digest_pages=digest_pages,
+            all_papers=Collection("all", "all", Rows(self.order, papers), all_pages),
+            venues=tuple(collection("venue", k) for k in kept.venues),
+            categories=tuple(collection("category", k) for k in self.categories),
+            dates=tuple(collection("date", k) for k in self.dates),
+            paper_of=PaperOf(rows, papers),
+            paths=paths,
+        )
+
+    def _records(self, listing: Listing) -> Callable[[], tuple[Record, ...]]:
+        """The records of an earlier digest, from the parse cache, which must hold it."""
+        file = listing.file
+        key = self.parsed.key(file.source, file.content_path, self.kept.hashes.get(file.source, ""))
+        if not self.parsed.has(key):
+            raise NotAnAddition("a digest is missing from the parse cache")
+
+        def load() -> tuple[Record, ...]:
+            parsed = self.parsed.get(key)
+            if parsed is None or parsed[0] is None or len(parsed[0].records) != len(listing.rows):
+                raise DigestError(
+                    f"error: the build cache lost {file.source} during the build\n  hint: build again with --full"
+                )
+            return tuple(parsed[0].records)
+
+        return load
+
+    def _plan(self) -> None:
+        """The pages whose fingerprint may have changed, with their fingerprints."""
+        kept, site, made = self.kept, self.site, self.made
+        self.pages = pages = Pages(site, self.config)
+        self.tokens = tokens = kept.hashes | self.read.hashes
+        self.changed = {key: pages.paper_token(paper, tokens) for key, paper in made.items()}
+        self.previous_tokens = {key: self.token[key] for key in made if key in self.token}
+        self.token.update(self.changed)
+        token_of = self.token.__getitem__
+        everything = pages.everything(tokens)
+        jobs = [PageJob("home.html", urls.HOME, "home", fingerprint=everything), *pages.listing_jobs(everything)]
+        position = {paper: n for n, paper in enumerate(self.order)}
+        jobs += (
+            PageJob("paper.html", p.page, "paper", position[p.id], fingerprint=self.changed[p.id])
+            for p in made.values()
+        )
+        # Pages that list a paper listed again: its earlier digests and dates, its category.
+        earlier = {r.source for paper in self.relisted for r in paper.appearances} - set(self.digest_pages)
+        index = {d.source: n for n, d in enumerate(site.digests)}
+        listed = {listing.file.source: listing.rows for listing in kept.digests}
+        for digest in self.ordered:
+            jobs.append(
+                pages.digest_job(index[digest.source], tokens, (self.changed[arxiv_key(r)] for r in digest.records))
+            )
+        for source in sorted(earlier):
+            list(site.digests[index[source]].records)  # loaded now, while a missing one can stop the addition
+            jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for _, p in listed[source])))
+        touched = {("all", "all")}
+        touched |= {("category", p.category) for p in made.values() if p.category}
+        touched |= {("date", self.date_of[r.source]) for p in made.values() for r in p.appearances}
+        touched |= {("date", digest.date) for digest in self.ordered}  # a new date may list no paper
+        for number, collection in enumerate(pages.collections):
+            if (collection.kind, collection.key) in touched:
+                assert isinstance(collection.papers, Rows)
+                jobs += pages.collection_jobs(number, collection.papers.ids, token_of, tokens)
+        self.jobs = jobs
+
+    def search_plan(self, where: Path) -> search.Addition:
+        """What the update rewrites of the search index of the output whose manifest is at `where`."""
+        self.search_cache = Cache(self.config.root / manifest.CACHE_FOLDER / "search")
+        first_dates = [paper.first_date for paper in self.added] + self.kept.first_dates
+        oldest_first = reversed(range(len(self.order)))
+        days = [[self.order[n] for n in day] for _, day in groupby(oldest_first, first_dates.__getitem__)]
+        shape = catalog.location(where).search
+        plan = search.addition(days, self.token.__getitem__, self.made, self.search_cache, shape)
+        if plan is None:
+            raise NotAnAddition("the search cache is missing a part")
+        return plan
+
+    def write(
+        self,
+        plan: search.Addition,
+        output: Path,
+        old: Manifest,
+        inputs: dict[str, tuple[int, int]],
+        where: Path,
+        profile: Profile,
+        progress: Progress,
+        jobs: int,
+    ) -> pipeline.BuildResult:
+        config = self.config
+        before = {path: value.partition("=") for path, value in old.outputs.items()}
+        todo = [job for job in self.jobs if job.path not in before or before[job.path][0] != job.fingerprint]
+        phases = [[job for job in todo if job.path not in before], [job for job in todo if job.path in before]]
+        search_cache = self.search_cache
+        previous = {path: digest for path, (_, _, digest) in before.items()}
+        manifest.forget(where)  # from here until the new one is written, the output is in flux
+        catalog_path, _, shape = catalog.location(where)
+        catalog.forget(catalog_path, shape)
+        task = functools.partial(
+            pipeline._make_files, "search index", lambda: plan.files(self.store.__getitem__, search_cache)
+        )
+        protected = [config.root, self.content, config.templates, Path.cwd()]
+        made: dict[str, str] = {}
+        written = 0
+        with site_folder(output, protected, previous, update=True) as target, profile.stage("render+write"):
+            results = (
+                done
+                for number, phase in enumerate(phases, start=1)
+                for done in workers.run(self.pages, phase, target, [task] if number == 2 else [], jobs)
+            )
+            for done in pipeline._pages_of(results, progress, sum(map(len, phases))):
+                made.update(done.hashes)
+                written += done.written
+                profile.add(done)
+            rewritten = tuple(plan.rewritten())
+            stale = [p for p in previous if p.startswith(rewritten) and p not in made] if rewritten else []
+            for path in sorted(stale, reverse=True):
+                target.remove(path)
+        fingerprints = {job.path: job.fingerprint for job in self.jobs}
+        outputs = {path: value for path, value in old.outputs.items() if path not in stale}
+        outputs.update((path, f"{fingerprints.get(path, '')}={digest}") for path, digest in made.items())
+        summary = self._summary()
+        pages = old.pages + sum(job.path not in before for job in self.jobs)
+        if (marker := manifest.marker_identity(output / MARKER)) is not None:
+            with profile.stage("manifest"):
+                identity = os.urandom(8).hex()
+                self.store.append(identity, list(self.made.values()))
+                hashes = old.hashes | self.read.by_path
+                content = fingerprint(*(f"{source}={digest}" for source, digest in sorted(self.tokens.items())))
+                catalog.write(catalog_path, self._catalog(catalog.made_for(old.stamp, content), identity, summary))
+                manifest.write(where, Manifest(inputs, old.stamp, outputs, marker, content, summary, pages, hashes))
+        return pipeline.BuildResult(summary, pages, written, output, 0.0, "update", None, profile)
+
+    def _summary(self) -> Summary:
+        kept = self.kept
+        by_file = kept.by_file | self.read.by_file
+        files = [os.fsdecode(file) for file in self.files]
+        found = [d for file in files for d in by_file[file]]
+        tally = Tally(kept.tally.found, kept.tally.published, kept.tally.reported)
+        tally.add(self.read.tally)
+        diagnostics = kept.problems + found + kept.merged + self.merged + kept.merged_venues
+        return Summary(len(self.order), len(files), tally, diagnostics)
+
+    def _catalog(self, made_for: str, identity: str, summary: Summary) -> Catalog:
+        kept = self.kept
+        digests = [
+            Listing(
+                replace(d, records=()), self.digest_pages[d.source], tuple((r.line, arxiv_key(r)) for r in d.records)
+            )
+            for d in reversed(self.ordered)
+        ]
+        return replace(
+            kept,
+            made_for=made_for,
+            store=identity,
+            order=self.order,
+            tokens=[self.token[paper] for paper in self.order],
+            first_dates=[paper.first_date for paper in self.added] + kept.first_dates,
+            digests=digests + kept.digests,
+            categories=self.categories,
+            dates=self.dates,
+            all_pages=self.all_pages,
+            owners=self.paths.owners,
+            hashes=self.tokens,
+            by_file=kept.by_file | self.read.by_file,
+            tally=summary.tally,
+            merged=kept.merged + self.merged,
+        )

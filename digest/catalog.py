@@ -1,0 +1,329 @@
+"""What the last build knew of the site, kept so that an update that only adds days
+(`digest.additions`) need not read the whole site again.
+
+Two files in the site's cache folder, beside the manifest (see `digest.manifest`):
+- the catalog: the site's shape without its text. Each paper's page, first date, category and
+  the fingerprint of its page; each digest's metadata and which paper each of its records
+  belongs to; each collection's papers (as IDs) and pages; the output paths handed out; and
+  what the build reported, file by file;
+- the paper store: every paper, pickled on its own, so that a page's papers can be loaded
+  without the others. Its index (paper ID → where its pickle lies) is the last thing in the
+  file; an update appends the papers it changed and a new index.
+
+A build that reads the whole site writes both again. Both are made for one manifest (its
+stamp and the fingerprint of its input), and are used only with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import struct
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NamedTuple, overload
+
+from digest.census import Tally
+from digest.errors import Diagnostic
+from digest.manifest import keep_sealed, read_sealed
+from digest.model import DigestFile, Paper, Record
+from digest.parse.text import normalise_title
+from digest.site import Site
+
+FORMAT = 1
+"""Bumped when the catalog's or the store's shape changes; an older one is then ignored."""
+_TRAILER = struct.Struct("<Q")
+"""The end of the store: where its index starts."""
+
+
+class Listing(NamedTuple):
+    """A digest as the catalog keeps it: its file without the records, its page, and the
+    (line, paper ID) of each of its records."""
+
+    file: DigestFile
+    page: str
+    rows: tuple[tuple[int, str], ...]
+
+
+class Kept(NamedTuple):
+    """A collection as the catalog keeps it."""
+
+    key: str
+    members: list[str]
+    """Its papers' IDs, in order."""
+    pages: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Catalog:
+    made_for: str
+    """The stamp and content fingerprint of the manifest written with it."""
+    store: str
+    """The identity of the paper store made with it."""
+    order: list[str]
+    """Every paper's ID, in the site's order."""
+    tokens: list[str]
+    """Each paper's page fingerprint (`digest.render.Pages.paper_token`), in the same order."""
+    first_dates: list[str]
+    """Each paper's first date, in the same order."""
+    digests: list[Listing]
+    """In the site's order: newest first."""
+    venues: list[Kept]
+    categories: list[Kept]
+    dates: list[Kept]
+    all_pages: tuple[str, ...]
+    owners: dict[str, tuple[str, str]]
+    """The output paths handed out (`digest.urls.Paths`)."""
+    venue_titles: frozenset[str]
+    """The normalised titles of the venue collections' records: a new arXiv record with one of
+    them may join a venue paper, which only a whole build works out."""
+    hashes: dict[str, str]
+    """Each digest's source → the hash of its file's bytes."""
+    problems: list[Diagnostic]
+    by_file: dict[str, list[Diagnostic]]
+    tally: Tally
+    merged: list[Diagnostic]
+    """What merging reported of daily digests' records."""
+    merged_venues: list[Diagnostic]
+    """What merging reported of venue collections' records (reported after the others)."""
+
+
+class Files(NamedTuple):
+    """The files kept beside a manifest for the next build of its output folder."""
+
+    catalog: Path
+    store: Path
+    search: Path
+    """The shape of the search index the output folder holds (`digest.search.Shape`)."""
+
+
+def location(manifest: Path) -> Files:
+    """The files kept beside the manifest at `manifest`."""
+    stem = manifest.name.removesuffix(".json")
+    return Files(*(manifest.with_name(f"{stem}.{suffix}") for suffix in ("catalog", "papers", "search")))
+
+
+def made_for(stamp: str, content: str) -> str:
+    return f"{FORMAT}:{stamp}:{content}"
+
+
+def of_site(
+    site: Site,
+    tokens: Mapping[str, str],
+    fingerprints: Mapping[str, str],
+    made_for: str,
+    store: str,
+    diagnostics: tuple[list[Diagnostic], dict[str, list[Diagnostic]], Tally, list[Diagnostic]],
+) -> Catalog:
+    """The catalog of a site just built: `tokens` are its input files' hashes, `fingerprints`
+    its pages'; `diagnostics` what the build reported: about the content folder, file by file,
+    the census, and from merging."""
+    problems, by_file, tally, merged = diagnostics
+    venue_sources = {d.source for d in site.digests if d.format == "venue"}
+    digests = [
+        Listing(
+            replace(d, records=()),
+            site.digest_pages[d.source],
+            tuple((r.line, site.paper_of[(r.source, r.line)].id) for r in d.records),
+        )
+        for d in site.digests
+    ]
+    titles = frozenset(normalise_title(r.title) for d in site.digests if d.source in venue_sources for r in d.records)
+
+    def kept(collections: Iterable[Any]) -> list[Kept]:
+        return [Kept(c.key, [p.id for p in c.papers], c.pages, c.sources) for c in collections]
+
+    return Catalog(
+        made_for=made_for,
+        store=store,
+        order=[p.id for p in site.papers],
+        tokens=[fingerprints[p.page] for p in site.papers],
+        first_dates=[p.first_date for p in site.papers],
+        digests=digests,
+        venues=kept(site.venues),
+        categories=kept(site.categories),
+        dates=kept(site.dates),
+        all_pages=site.all_papers.pages,
+        owners=dict(site.paths.owners),
+        venue_titles=titles,
+        hashes=dict(tokens),
+        problems=problems,
+        by_file=by_file,
+        tally=tally,
+        merged=[d for d in merged if d.path not in venue_sources],
+        merged_venues=[d for d in merged if d.path in venue_sources],
+    )
+
+
+def read(path: Path, made_for: str) -> Catalog | None:
+    """The catalog at `path` if it was made for the manifest `made_for` describes."""
+    catalog = read_sealed(path)
+    return catalog if isinstance(catalog, Catalog) and catalog.made_for == made_for else None
+
+
+def write(path: Path, catalog: Catalog) -> None:
+    keep_sealed(path, catalog)
+
+
+def forget(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def write_store(path: Path, identity: str, papers: Iterable[Paper]) -> None:
+    """The paper store of `papers`, in one step; a failure is ignored (the next update is
+    then a whole build)."""
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        with temporary.open("wb") as file:
+            _append(file, identity, {}, papers)
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _append(file: Any, identity: str, index: dict[str, tuple[int, int]], papers: Iterable[Paper]) -> None:
+    """Write each paper's pickle at the end of `file`, then the index and where it starts."""
+    offset = file.tell()
+    for paper in papers:
+        blob = pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(blob)
+        index[paper.id] = (offset, len(blob))
+        offset += len(blob)
+    file.write(pickle.dumps((FORMAT, identity, index), protocol=pickle.HIGHEST_PROTOCOL))
+    file.write(_TRAILER.pack(offset))
+
+
+class Store:
+    """The papers of the paper store at `path`, loaded one at a time, when asked for."""
+
+    def __init__(self, path: Path, identity: str) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)  # read with `pread`: forked workers share it
+        try:
+            size = os.fstat(self._fd).st_size
+            (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, size - _TRAILER.size))
+            version, found, self.index = pickle.loads(os.pread(self._fd, size - _TRAILER.size - start, start))
+        except Exception:
+            os.close(self._fd)
+            raise
+        if (version, found) != (FORMAT, identity):
+            os.close(self._fd)
+            raise ValueError("the paper store belongs to another build")
+        self._loaded: dict[str, Paper] = {}
+
+    def __getitem__(self, paper_id: str) -> Paper:
+        paper = self._loaded.get(paper_id)
+        if paper is None:
+            offset, size = self.index[paper_id]
+            paper = self._loaded[paper_id] = pickle.loads(os.pread(self._fd, size, offset))
+        return paper
+
+    def hold(self, papers: Iterable[Paper]) -> None:
+        """Give out `papers` for their IDs from now on (papers this build changed)."""
+        self._loaded.update((paper.id, paper) for paper in papers)
+
+    def append(self, identity: str, papers: Sequence[Paper]) -> None:
+        """Add `papers` (new, or in place of the stored ones) and name the store `identity`.
+        When the papers replaced take a fifth of the file, the store is written anew without
+        them (the others' bytes are copied, not loaded)."""
+        (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, os.fstat(self._fd).st_size - _TRAILER.size))
+        replaced = {paper.id for paper in papers}
+        live = sum(size for paper, (_, size) in self.index.items() if paper not in replaced)
+        if start - live <= start // 5:
+            with self.path.open("r+b") as file:
+                file.seek(start)
+                file.truncate()
+                _append(file, identity, self.index, papers)
+            return
+        kept: dict[str, tuple[int, int]] = {}
+        temporary = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+        with temporary.open("wb") as file:
+            for paper, (offset, size) in self.index.items():
+                if paper not in replaced:
+                    kept[paper] = (file.tell(), size)
+                    file.write(os.pread(self._fd, size, offset))
+            _append(file, identity, kept, papers)
+        temporary.replace(self.path)
+        self.index = kept
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class Rows(Sequence[Paper]):
+    """Papers by their IDs, each loaded when asked for: a collection of a site that was not
+    read whole, which pages see as a tuple."""
+
+    def __init__(self, ids: Sequence[str], papers: Callable[[str], Paper]) -> None:
+        self.ids = ids
+        self._papers = papers
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Paper: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Paper, ...]: ...
+    def __getitem__(self, index: int | slice) -> Paper | tuple[Paper, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._papers, self.ids[index]))
+        return self._papers(self.ids[index])
+
+    def __iter__(self) -> Iterator[Paper]:
+        return map(self._papers, self.ids)
+
+
+class Records(Sequence[Record]):
+    """The records of a digest the catalog knows by their count, loaded when asked for."""
+
+    def __init__(self, count: int, load: Callable[[], Sequence[Record]]) -> None:
+        self._count = count
+        self._load = load
+        self._records: Sequence[Record] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _all(self) -> Sequence[Record]:
+        if self._records is None:
+            self._records = self._load()
+        return self._records
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._all())
+
+
+class PaperOf(Mapping[tuple[str, int], Paper]):
+    """(source, line) of a record → its paper, for digests the catalog knows by their rows."""
+
+    def __init__(self, rows: Mapping[str, tuple[tuple[int, str], ...]], papers: Callable[[str], Paper]) -> None:
+        self._rows = rows
+        self._by_line: dict[str, dict[int, str]] = {}
+        self._papers = papers
+
+    def __getitem__(self, key: tuple[str, int]) -> Paper:
+        source, line = key
+        lines = self._by_line.get(source)
+        if lines is None:
+            lines = self._by_line[source] = dict(self._rows[source])
+        return self._papers(lines[line])
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return ((source, line) for source, rows in self._rows.items() for line, _ in rows)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._rows.values()))
