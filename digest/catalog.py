@@ -1,17 +1,17 @@
 """What the last build knew of the site, kept so that an update that only adds days
 (`digest.additions`) need not read the whole site again.
 
-Two files in the site's cache folder, beside the manifest (see `digest.manifest`):
-- the catalog: the site's shape without its text. Each paper's page, first date, category and
-  the fingerprint of its page; each digest's metadata and which paper each of its records
-  belongs to; each collection's papers (as IDs) and pages; the output paths handed out; and
-  what the build reported, file by file;
+Three files in the site's cache folder, beside the manifest of an output folder (see
+`digest.manifest`), written by each build that makes the whole site:
+- the catalog: the site's shape without its text. Each paper's ID, in the site's order, with
+  its first date and the fingerprint of its page; each digest's metadata and which paper each
+  of its records belongs to; each collection's papers (as IDs) and pages; the output paths
+  handed out; and what the build reported, file by file. It is sealed with the hash of its
+  bytes, and made for one manifest (its stamp and the fingerprint of its input);
 - the paper store: every paper, pickled on its own, so that a page's papers can be loaded
   without the others. Its index (paper ID → where its pickle lies) is the last thing in the
-  file; an update appends the papers it changed and a new index.
-
-A build that reads the whole site writes both again. Both are made for one manifest (its
-stamp and the fingerprint of its input), and are used only with it.
+  file; an update appends the papers it changed and a new index;
+- the shape of the search index the output folder holds (`digest.search.Shape`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class Kept(NamedTuple):
 
 @dataclass(slots=True)
 class Catalog:
+    """The site's shape, as the last build left it (see above)."""
+
     made_for: str
     """The stamp and content fingerprint of the manifest written with it."""
     store: str
