@@ -144,7 +144,7 @@ class _Addition:
         fresh = [file for file in self.files if os.fsdecode(file) not in old.inputs]
         self.read = pipeline.read_files(fresh, config.root, content, self.parsed, {}, jobs, profile, progress)
         last = max((listing.file.date for listing in kept.digests), default="")
-        digests = self.read.digests  # a file that is none adds only what it reports
+        digests = self.read.digests  # a new file that is no digest adds only what it reports
         if self.read.tally.lost:
             raise NotAnAddition("a paper was lost")
         if set(self.read.hashes) & set(kept.hashes) or len({d.source for d in digests}) < len(digests):
@@ -280,7 +280,6 @@ class _Addition:
         self.pages = pages = Pages(site, self.config)
         self.tokens = tokens = kept.hashes | self.read.hashes
         self.changed = {key: pages.paper_token(paper, tokens) for key, paper in made.items()}
-        self.previous_tokens = {key: self.token[key] for key in made if key in self.token}
         self.token.update(self.changed)
         token_of = self.token.__getitem__
         everything = pages.everything(tokens)
