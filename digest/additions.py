@@ -102,7 +102,7 @@ def _last_build(
 def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -> bool:
     """Whether every file the last build read is still there with the same bytes: a file whose
     size and time do not vouch for them (see `digest.build.RACY`) is read and hashed."""
-    known = pipeline._known_hashes(old, inputs, where)
+    known = pipeline.known_hashes(old, inputs, where)
     for path in old.inputs:
         if path not in known:
             try:
@@ -238,7 +238,7 @@ class _Addition:
         def collection(kind: CollectionKind, kept: Kept) -> Collection:
             return Collection(kind, kept.key, Rows(kept.members, papers), kept.pages, kept.sources)
 
-        rows = {listing.file.source: listing.rows for listing in kept.digests}
+        self.rows = rows = {listing.file.source: listing.rows for listing in kept.digests}
         rows.update((d.source, tuple((r.line, arxiv_key(r)) for r in d.records)) for d in self.ordered)
         earlier = [
             replace(listing.file, records=Records(len(listing.rows), self._records(listing)))
@@ -292,14 +292,13 @@ class _Addition:
         # Pages that list a paper listed again: its earlier digests and dates, its category.
         earlier = {r.source for paper in self.relisted for r in paper.appearances} - set(self.digest_pages)
         index = {d.source: n for n, d in enumerate(site.digests)}
-        listed = {listing.file.source: listing.rows for listing in kept.digests}
         for digest in self.ordered:
             jobs.append(
                 pages.digest_job(index[digest.source], tokens, (self.changed[arxiv_key(r)] for r in digest.records))
             )
         for source in sorted(earlier):
             list(site.digests[index[source]].records)  # loaded now, while a missing one can stop the addition
-            jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for _, p in listed[source])))
+            jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for _, p in self.rows[source])))
         touched = {("all", "all")}
         touched |= {("category", p.category) for p in made.values() if p.category}
         touched |= {("date", self.date_of[r.source]) for p in made.values() for r in p.appearances}
@@ -343,7 +342,7 @@ class _Addition:
         catalog_path, _, shape = catalog.location(where)
         catalog.forget(catalog_path, shape)
         task = functools.partial(
-            pipeline._make_files, "search index", lambda: plan.files(self.store.__getitem__, search_cache)
+            pipeline.make_files, "search index", lambda: plan.files(self.store.__getitem__, search_cache)
         )
         protected = [config.root, self.content, config.templates, Path.cwd()]
         made: dict[str, str] = {}
@@ -354,7 +353,7 @@ class _Addition:
                 for number, phase in enumerate(phases, start=1)
                 for done in workers.run(self.pages, phase, target, [task] if number == 2 else [], jobs)
             )
-            for done in pipeline._pages_of(results, progress, sum(map(len, phases))):
+            for done in pipeline.pages_of(results, progress, sum(map(len, phases))):
                 made.update(done.hashes)
                 written += done.written
                 profile.add(done)

@@ -284,7 +284,7 @@ def _build(
 
     cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
     with collector_paused():
-        known = _known_hashes(old, inputs, where)
+        known = known_hashes(old, inputs, where)
         loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs, known=known)
         cache.prune()
         with profile.stage("plan"):
@@ -322,7 +322,7 @@ bytes: a file changed again within the same tick of a coarse clock (FAT keeps 2 
 size and time."""
 
 
-def _known_hashes(old: Manifest | None, inputs: dict[str, tuple[int, int]], where: Path) -> dict[str, str]:
+def known_hashes(old: Manifest | None, inputs: dict[str, tuple[int, int]], where: Path) -> dict[str, str]:
     """The hash of each input file whose size and time are as the last build saw them, and
     whose time is well before that build ended (`RACY`): such a file need not be read again."""
     if old is None:
@@ -420,7 +420,7 @@ def _render_and_write(
     )
     made: dict[str, str] = {}
     written = 0
-    for done in _pages_of(results, progress, sum(map(len, plan.phases))):
+    for done in pages_of(results, progress, sum(map(len, plan.phases))):
         made.update(done.hashes)
         written += done.written
         profile.add(done)
@@ -434,7 +434,7 @@ def _render_and_write(
     return made, written
 
 
-def _pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterator[Done]:
+def pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterator[Done]:
     """Each slice's result, with progress counted in pages."""
     results = iter(results)
     pending: list[Done] = []
@@ -465,7 +465,7 @@ def _whole_site_tasks(
         ("assets", lambda: assets(config)),
         ("catalog", keep),
     ]
-    return [functools.partial(_make_files, name, make) for name, make in makers]
+    return [functools.partial(make_files, name, make) for name, make in makers]
 
 
 def _keep_catalog(loaded: Loaded, plan: _Plan, stamp: str, where: Path) -> list[tuple[str, bytes]]:
@@ -482,7 +482,7 @@ def _keep_catalog(loaded: Loaded, plan: _Plan, stamp: str, where: Path) -> list[
     return []
 
 
-def _make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:
+def make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:
     started = time.perf_counter()
     done = Done(task=name)
     for path, data in make():
