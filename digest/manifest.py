@@ -51,7 +51,9 @@ def fingerprint(*parts: str) -> str:
 
 
 def file_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    # SHA-256 rather than BLAKE2b: CPUs with SHA extensions (x86 since about 2017, 64-bit ARM)
+    # hash with it about twice as fast, and a build hashes every input and output byte.
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
