@@ -32,6 +32,8 @@ _TRUNCATION_SLACK = 10
 
 def clean(text: str) -> str:
     """Drop invisible characters and surrounding whitespace from a field."""
+    if text.isascii() and text.isprintable():  # nothing to drop: no regex scan (most English)
+        return text.strip()
     return _INVISIBLE.sub("", text).strip()
 
 
@@ -111,7 +113,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def has_cjk(text: str) -> bool:
-    return CJK_RUN.search(text) is not None
+    return not text.isascii() and CJK_RUN.search(text) is not None  # `isascii` reads a flag
 
 
 def is_chinese(text: str) -> bool:
