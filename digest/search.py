@@ -188,7 +188,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     if _maybe_marks().search(text):
-        # Most marks are the combining diacritics NFKD takes off accented letters (é → e + ́):
+        # Most marks are the combining diacritics NFKD takes off accented letters (é → e, U+0301):
         # one regex range drops them several times faster than `translate`, which then sees to
         # any others.
         text = _DIACRITICS.sub("", text)
