@@ -13,7 +13,7 @@ as much of its own repeats). The median and the slowest run are printed beside i
 time of the build and its workers (user + system), which shows the work done however the
 machine shares its cores.
 
-Memory is measured in a second full build from scratch, not in the timed one: reading
+Memory is measured in one more full build from scratch, not in the timed ones: reading
 /proc/PID/smaps_rollup costs about 18 ms for each gigabyte a process maps, so sampling three
 processes every 50 ms took about half a core from a build that needs both.
 
@@ -172,6 +172,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print each build's --profile report")
     parser.add_argument("--repeat", type=int, default=3, metavar="K", help="full builds to time at each N")
     arguments = parser.parse_args()
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
     with tempfile.TemporaryDirectory(prefix="digest-scale-") as scratch:
         for papers in arguments.sizes:
             measure(papers, Path(scratch), arguments.repeat, arguments.profile)
