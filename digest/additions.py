@@ -7,7 +7,7 @@ papers of the pages it renders, rather than reading and planning the whole site.
 
 Everything else goes through the whole pipeline (`digest.build`), which gives the same site
 byte for byte: any change to an earlier file, a venue collection or a file that is not a
-daily digest, a paper listed again whose date, category or page would change, a title that
+daily digest, a paper listed again whose date, categories or page would change, a title that
 could join a venue paper, a new path that another page holds, and a site with a `base_url`
 (its feeds and sitemap are made from the whole site).
 """
@@ -113,9 +113,9 @@ def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -
     return True
 
 
-def _place(paper: Paper) -> tuple[str, str, str]:
+def _place(paper: Paper) -> tuple[str, tuple[str, ...], str]:
     """What places a paper in the site's lists."""
-    return (paper.first_date, paper.category, paper.page)
+    return (paper.first_date, paper.categories, paper.page)
 
 
 class _Addition:
@@ -160,8 +160,9 @@ class _Addition:
 
     def _merge(self) -> None:
         kept = self.kept
-        date_of = {listing.file.source: listing.file.date for listing in kept.digests}
-        date_of.update((d.source, d.date) for d in self.ordered)
+        file_of = {listing.file.source: listing.file for listing in kept.digests}
+        file_of.update((d.source, d) for d in self.ordered)
+        date_of = {source: file.date for source, file in file_of.items()}
         groups: dict[str, list[Record]] = {}
         self.merged: list[Diagnostic] = []
         for digest in self.ordered:
@@ -171,7 +172,7 @@ class _Addition:
                     if (earlier := self._stored(key) if key in self.token else None) and earlier.venue_sides:
                         raise NotAnAddition("a venue paper is listed again")
                     records = groups[key] = list(earlier.appearances) if earlier else []
-                if records and (conflict := title_conflict(key, records[0], record)):
+                if records and (conflict := title_conflict(key, records, record)):
                     self.merged.append(conflict)
                 records.append(record)
                 if record.format != "arxiv" or (
@@ -180,13 +181,13 @@ class _Addition:
                     raise NotAnAddition("a title may join a venue paper")
         paths = urls.Paths(kept.owners, strict=True)
         try:
-            self.made = {key: merged_paper(paths, key, records, date_of) for key, records in groups.items()}
+            self.made = {key: merged_paper(paths, key, records, file_of) for key, records in groups.items()}
             self.digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in self.ordered}
         except urls.Taken:
             raise NotAnAddition("a path is taken") from None
         for key, paper in self.made.items():
             if key in self.token and (earlier := self._stored(key)) and _place(earlier) != _place(paper):
-                raise NotAnAddition("a paper listed again changes its date, category or page")
+                raise NotAnAddition("a paper listed again changes its date, categories or page")
         read_at = {(r.source, r.line): n for n, r in enumerate(r for d in self.ordered for r in d.records)}
 
         def by_first_listing(paper: Paper) -> tuple[str, int]:
@@ -215,8 +216,8 @@ class _Addition:
             categories = {k.key: k for k in kept.categories}
             by_category: dict[str, list[str]] = {}
             for paper in self.added:
-                if paper.category:
-                    by_category.setdefault(paper.category, []).append(paper.id)
+                for category in paper.categories:
+                    by_category.setdefault(category, []).append(paper.id)
             for key, ids in by_category.items():
                 members = ids + (categories[key].members if key in categories else [])
                 pages = collection_pages(paths, "category", key, len(members), size)
@@ -289,7 +290,7 @@ class _Addition:
             PageJob("paper.html", p.page, "paper", position[p.id], fingerprint=self.changed[p.id])
             for p in made.values()
         )
-        # Pages that list a paper listed again: its earlier digests and dates, its category.
+        # Pages that list a paper listed again: its earlier digests and dates, its categories.
         earlier = {r.source for paper in self.relisted for r in paper.appearances} - set(self.digest_pages)
         index = {d.source: n for n, d in enumerate(site.digests)}
         for digest in self.ordered:
@@ -300,7 +301,7 @@ class _Addition:
             list(site.digests[index[source]].records)  # loaded now, while a missing one can stop the addition
             jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for _, p in self.rows[source])))
         touched = {("all", "all")}
-        touched |= {("category", p.category) for p in made.values() if p.category}
+        touched |= {("category", category) for p in made.values() for category in p.categories}
         touched |= {("date", self.date_of[r.source]) for p in made.values() for r in p.appearances}
         touched |= {("date", digest.date) for digest in self.ordered}  # a new date may list no paper
         for number, collection in enumerate(pages.collections):

@@ -128,6 +128,13 @@ class Paper:
     first_date: str = ""
     """The date of the first daily digest that lists the paper; empty for a paper listed only
     in venue collections."""
+    categories: tuple[str, ...] = ()
+    """Every arXiv category (or archive, such as `econ`) whose page lists the paper, sorted: its
+    primary category, and the channels that list it (see `digest.site.listed_in`)."""
+    cross_listed: tuple[str, ...] = ()
+    """Those of `categories` the paper is only cross-listed in."""
+    revisions: tuple[Revision, ...] = ()
+    """The earlier texts of a paper revised on arXiv, oldest first; the paper shows its newest."""
 
     @property
     def venue_label(self) -> str:
@@ -136,6 +143,17 @@ class Paper:
     def side_in(self, label: str) -> Record | None:
         """The paper's record in the venue called `label` (`NeurIPS 2023`)."""
         return next((r for r in self.venue_sides if venue_label(r.venue, r.year) == label), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An earlier text of a revised paper: a title or abstract that later listings replaced."""
+
+    title: str
+    version: int | None
+    """The highest version the listings of this text name, if any does."""
+    dates: tuple[str, ...]
+    """The dates of the digests that listed this text, oldest first."""
 
 
 def venue_label(venue: str, year: int | None) -> str:

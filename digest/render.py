@@ -250,13 +250,13 @@ class Pages:
         return jobs
 
     def paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
-        """A paper is made from its records alone (their files, lines and digest pages); it
-        links to its category's page and its venues' pages."""
+        """A paper is made from its records alone (their files, lines, digest pages and the
+        channels of those digests); it links to its categories' pages and its venues' pages."""
         pages = self.site.digest_pages
         made_of = (f"{tokens.get(r.source, '')}:{r.source}:{r.line}:{pages[r.source]}" for r in paper.appearances)
-        category = self._links["category_pages"].get(paper.category, "")
+        categories = (self._links["category_pages"].get(category, "") for category in paper.categories)
         venues = (self._links["venue_pages"].get(venue_label(r.venue, r.year), "") for r in paper.venue_sides)
-        return fingerprint(paper.id, paper.page, category, *venues, *made_of)
+        return fingerprint(paper.id, paper.page, *categories, *venues, *made_of)
 
     def render(self, job: PageJob) -> bytes:
         site, part = self.site, job.part

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
 from digest.errors import Diagnostic
-from digest.model import Collection, CollectionKind, DigestFile, Paper, Record, venue_label
-from digest.parse.text import normalise_title
+from digest.model import Collection, CollectionKind, DigestFile, Paper, Record, Revision, venue_label
+from digest.parse.text import is_arxiv_category, normalise_title
 
 # Orals first: the order readers of a venue expect; other kinds follow alphabetically.
 KIND_ORDER = ("oral", "spotlight", "poster")
@@ -55,8 +55,9 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     diagnostics: list[Diagnostic] = []
     paths = urls.Paths()
     groups = _group(ordered, diagnostics)
+    file_of = {d.source: d for d in ordered}
     date_of = {d.source: d.date for d in ordered}
-    made = [merged_paper(paths, key, records, date_of) for key, records in groups.items()]
+    made = [merged_paper(paths, key, records, file_of) for key, records in groups.items()]
     read = {(r.source, r.line): n for n, r in enumerate(r for d in ordered for r in d.records)}
 
     def by_first_listing(paper: Paper) -> tuple[str, int]:
@@ -74,8 +75,8 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     for paper in papers:
         for label in dict.fromkeys(venue_label(r.venue, r.year) for r in paper.venue_sides):
             by_venue[label].append(paper)
-        if paper.category:
-            by_category[paper.category].append(paper)
+        for category in paper.categories:
+            by_category[category].append(paper)
     by_date: dict[str, dict[str, Paper]] = defaultdict(dict)
     for digest in ordered:
         if digest.date:
@@ -139,7 +140,7 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
                 venue_records.append(record)
                 continue
             key = arxiv_key(record)
-            if groups[key] and (conflict := title_conflict(key, groups[key][0], record)):
+            if groups[key] and (conflict := title_conflict(key, groups[key], record)):
                 diagnostics.append(conflict)
             groups[key].append(record)
             if record.arxiv_id and (title := normalise_title(record.title)):
@@ -171,15 +172,21 @@ def arxiv_key(record: Record) -> str:
     return record.arxiv_id or _title_id(record)
 
 
-def title_conflict(key: str, first: Record, record: Record) -> Diagnostic | None:
-    """The error for a `record` of paper `key` whose title is not that of its `first` record."""
-    if not record.title or _same_title(first, record):
+def title_conflict(key: str, earlier: Sequence[Record], record: Record) -> Diagnostic | None:
+    """The warning for a `record` of paper `key` whose title is not that of an `earlier` record of
+    the same version. A paper revised on arXiv may change its title from one version to the
+    next (see `revisions`), but one version has one title: two under the same ID and version
+    look like a wrong ID."""
+    if record.version is None or not record.title:
+        return None
+    same = next((r for r in earlier if r.version == record.version and r.title), None)
+    if same is None or _same_title(same, record):
         return None
     return Diagnostic(
-        record.source, record.line, 1, "error",
-        f"arXiv {key} is listed here as '{record.title[:60]}' but as '{first.title[:60]}' at "
-        f"{first.location}; they are published as one paper, and this listing's text is not shown",
-        "check the arXiv ID; a paper keeps its title across digests",
+        record.source, record.line, 1, "warning",
+        f"arXiv {key}v{record.version} is listed here as '{record.title[:60]}' but as '{same.title[:60]}' "
+        f"at {same.location}; they are published as one paper, with the newest text",
+        "check the arXiv ID: one version of a paper has one title",
     )  # fmt: skip
 
 
@@ -215,11 +222,11 @@ def _title_id(record: Record) -> str:
     return "untitled-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], date_of: dict[str, str]) -> Paper:
-    """The paper merged from its `records`; `date_of` gives each input file's date."""
+def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], files: Mapping[str, DigestFile]) -> Paper:
+    """The paper merged from its `records`; `files` gives each record's input file (by source)."""
     arxiv_records = [r for r in records if r.format == "arxiv"]
     venue_records = [r for r in records if r.format == "venue"]
-    # The fullest arXiv side: highest version, and the latest reading on a tie.
+    # The newest arXiv text: highest version, and the latest reading on a tie.
     arxiv = max(reversed(arxiv_records), key=lambda r: r.version or 0, default=None)
     first_per_venue: dict[str, Record] = {}
     for record in venue_records:
@@ -238,6 +245,7 @@ def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], date_o
                 return value
         return ""
 
+    primary, categories, cross_listed = listed_in(arxiv_records, files, preferred)
     # The fullest English abstract with its own translation: a venue's is never cut.
     abstract_side = venue if venue and venue.abstract_en else arxiv or venue
     assert abstract_side is not None
@@ -248,7 +256,7 @@ def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], date_o
         title_zh=first("title_zh"),
         arxiv_id=arxiv.arxiv_id if arxiv else "",
         version=arxiv.version if arxiv else None,
-        category=first("category"),
+        category=primary,
         authors=next((r.authors for r in venue_records if r.authors), ()),
         venue=venue.venue if venue else "",
         year=venue.year if venue else None,
@@ -262,8 +270,81 @@ def merged_paper(paths: urls.Paths, paper_id: str, records: list[Record], date_o
         arxiv=arxiv,
         venue_sides=sides,
         appearances=tuple(records),
-        first_date=min(filter(None, (date_of[r.source] for r in records)), default=""),
+        first_date=min(filter(None, (files[r.source].date for r in records)), default=""),
+        categories=categories,
+        cross_listed=cross_listed,
+        revisions=revisions(arxiv, arxiv_records, files) if len(arxiv_records) > 1 else (),
     )
+
+
+PRIMARY_TYPES = frozenset({"new", "replace"})
+"""Announce types of the new feed for a paper whose primary category is the channel's; `cross`
+and `replace-cross` list a paper of another primary category in the channel."""
+
+
+def listed_in(
+    records: Sequence[Record], files: Mapping[str, DigestFile], preferred: Sequence[Record]
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(primary category, every category that lists the paper, those it is only cross-listed
+    in) from its daily digests' `records`; the primary category is the first that a `preferred`
+    record states (see `stated_primary`). Each channel named after an arXiv category or archive
+    lists the paper there: as primary when the record states that the paper's primary category
+    is the channel or in it (an archive), and as cross-listed otherwise, also when nothing says."""
+    primaries: set[str] = set()
+    listed: set[str] = set()
+    for record in records:
+        channel = files[record.source].channel
+        stated = stated_primary(record, channel)
+        if stated:
+            primaries.add(stated)
+            listed.add(stated)
+        if is_arxiv_category(channel):
+            listed.add(channel)
+            if stated.startswith(channel) and stated[len(channel) : len(channel) + 1] in ("", "."):
+                primaries.add(channel)
+    category = next((c for r in preferred if (c := stated_primary(r, files[r.source].channel))), "")
+    return category, tuple(sorted(listed)), tuple(sorted(listed - primaries))
+
+
+def stated_primary(record: Record, channel: str) -> str:
+    """The primary category a listing states: the old feed's title line names it, and a `new` or
+    `replace` listing of the new feed is of its channel's."""
+    if record.category:
+        return record.category
+    return channel if record.announce in PRIMARY_TYPES and is_arxiv_category(channel) else ""
+
+
+def revisions(
+    newest: Record | None, records: Sequence[Record], files: Mapping[str, DigestFile]
+) -> tuple[Revision, ...]:
+    """The earlier texts of a paper, which its `newest` record replaced, in reading order: listings
+    whose title or abstract differs from it (an abstract cut short is the same as its whole)."""
+    if newest is None:
+        return ()
+    shown = _text_key(newest)
+    found: dict[tuple[str, str], list[Record]] = {}
+    for record in records:
+        key = _text_key(record)
+        if not _same_text(key, shown):
+            same = next((earlier for earlier in found if _same_text(earlier, key)), key)
+            found.setdefault(same, []).append(record)
+    return tuple(
+        Revision(
+            title=listings[0].title,
+            version=max((r.version for r in listings if r.version is not None), default=None),
+            dates=tuple(sorted({files[r.source].date for r in listings} - {""})),
+        )
+        for listings in found.values()
+    )
+
+
+def _text_key(record: Record) -> tuple[str, str]:
+    return normalise_title(record.title), " ".join(record.abstract_en.split())
+
+
+def _same_text(one: tuple[str, str], other: tuple[str, str]) -> bool:
+    (title, abstract), (other_title, other_abstract) = one, other
+    return title == other_title and (abstract.startswith(other_abstract) or other_abstract.startswith(abstract))
 
 
 def _sources(digests: list[DigestFile], key_of: Callable[[DigestFile], str]) -> dict[str, tuple[str, ...]]:

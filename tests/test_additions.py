@@ -92,7 +92,7 @@ def test_a_paper_listed_again_on_a_new_day(small_pages: Path) -> None:
     """Its page, the earlier digest and date that list it and its lists' pages change too."""
     earlier = small_pages / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name
     text = earlier.read_text(encoding="utf-8")
-    again = small_pages / "content" / "arxiv" / "2030-01-01" / "cs.XX.md"
+    again = small_pages / "content" / "arxiv" / "2030-01-01" / CORPUS[0].name  # in the same channel
     again.parent.mkdir(parents=True)
     again.write_text(text.replace("。", "！", 3), encoding="utf-8")  # the same papers, other summaries
     result = run(small_pages)
@@ -150,11 +150,21 @@ def add_a_day_without_the_catalog(site: Path) -> None:
     add_corpus_file(site, corpus_day("2024-01-31")[0])
 
 
+def add_a_day_listing_papers_in_another_channel(site: Path) -> None:
+    """Papers listed again in a channel that has not listed them join its category's list, at the
+    place their first date gives them, not at its start."""
+    text = (site / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name).read_text(encoding="utf-8")
+    again = site / "content" / "arxiv" / "2030-01-01" / "cs.XX.md"
+    again.parent.mkdir(parents=True)
+    again.write_text(text, encoding="utf-8")
+
+
 NOT_ADDITIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "an earlier day": (add_an_earlier_day, "a file is not a daily digest dated after the others"),
     "an old file edited": (add_a_day_and_edit_an_old_one, "a file the last build read has changed"),
     "a venue collection": (add_a_venue, "a file is not a daily digest dated after the others"),
     "a title of a venue paper": (add_a_day_with_a_venue_title, "a title may join a venue paper"),
+    "papers in another channel": (add_a_day_listing_papers_in_another_channel, "changes its date, categories"),
     "a base_url": (add_a_day_with_a_base_url, "the feeds and sitemap are made from the whole site"),
     "a damaged paper store": (add_a_day_without_the_paper_store, "the paper store is missing or damaged"),
     "no catalog": (add_a_day_without_the_catalog, "the last build's catalog is missing"),
@@ -225,7 +235,7 @@ def test_the_cache_does_not_grow_with_papers_listed_again(small_pages: Path, mon
     cache = small_pages / manifest.CACHE_FOLDER / "search"
     text = (small_pages / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name).read_text(encoding="utf-8")
     for day in range(1, 9):
-        again = small_pages / "content" / "arxiv" / f"2030-01-0{day}" / "cs.XX.md"
+        again = small_pages / "content" / "arxiv" / f"2030-01-0{day}" / CORPUS[0].name
         again.parent.mkdir(parents=True)
         again.write_text(text.replace("。", f"{day}。", 2), encoding="utf-8")  # the same papers, other summaries
         result = run(small_pages)

@@ -11,6 +11,7 @@ from conftest import AUDIT, REPO, SHARED
 
 from digest.build import build, load
 from digest.config import load_config
+from digest.model import Revision
 
 
 def daily(*papers: tuple[str, str]) -> str:
@@ -85,16 +86,48 @@ def test_paper_in_two_venues_is_in_both_collections(tmp_path: Path) -> None:
     assert "Poster" in neurips and "Oral" not in neurips, "kinds are per venue"
 
 
-def test_same_arxiv_id_with_another_title_is_one_paper_and_an_error(tmp_path: Path) -> None:
+def test_a_revised_paper_is_one_paper_with_its_newest_text_and_its_earlier_titles(tmp_path: Path) -> None:
     site = make_site(tmp_path, {
-        "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001", "Original Title")),
-        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001", "Something Else")),
+        "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001v1", "Original Title")),
+        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001v1", "Original Title")),
+        "arxiv/2024-01-03/cs.LG.md": daily(("2401.00001v2", "Something Else")),
+        "arxiv/2024-01-04/cs.LG.md": daily(("2401.00001", "Something Else")),
+    })  # fmt: skip
+    loaded = load(load_config(site / "site.toml"))
+    assert loaded.diagnostics == []
+    (paper,) = loaded.site.papers
+    assert (paper.title, paper.version, len(paper.appearances)) == ("Something Else", 2, 4)
+    (revision,) = paper.revisions
+    assert revision == Revision("Original Title", 1, ("2024-01-01", "2024-01-02"))
+    build(load_config(site / "site.toml"))
+    html = (site / "public" / paper.page).read_text(encoding="utf-8")
+    assert 'id="revised"' in html and "Original Title" in html and '<time datetime="2024-01-02">2024-01-02</time>' in html
+    first_day = (site / "public/digests/arxiv/2024-01-01/cs.lg.html").read_text(encoding="utf-8")
+    assert "Original Title" in first_day and "Something Else" not in first_day, "a digest shows its own listing"
+
+
+def test_a_revised_abstract_is_a_revision_and_a_cut_abstract_is_not(tmp_path: Path) -> None:
+    day = daily(("2401.00001v1", "Title"))
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/cs.LG.md": day.replace("Abstract 1.", "Abstract one, in full."),
+        "arxiv/2024-01-02/cs.LG.md": day.replace("Abstract 1.", "Abstract one, in"),  # cut short
+        "arxiv/2024-01-03/cs.LG.md": day.replace("Abstract 1.", "Abstract two.").replace("v1", "v2"),
+    })  # fmt: skip
+    (paper,) = load(load_config(site / "site.toml")).site.papers
+    assert paper.abstract_en == "Abstract two."
+    assert paper.revisions == (Revision("Title", 1, ("2024-01-01", "2024-01-02")),)
+
+
+def test_one_version_under_two_titles_is_a_warning(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001v1", "Original Title")),
+        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00001v1", "Something Else")),
     })  # fmt: skip
     loaded = load(load_config(site / "site.toml"))
     assert len(loaded.site.papers) == 1 and len(loaded.site.papers[0].appearances) == 2
-    (error,) = loaded.diagnostics
-    assert error.path == "content/arxiv/2024-01-02/cs.LG.md" and error.severity == "error"
-    assert "listed here as 'Something Else' but as 'Original Title'" in error.message
+    (warning,) = loaded.diagnostics
+    assert warning.path == "content/arxiv/2024-01-02/cs.LG.md" and warning.severity == "warning"
+    assert "2401.00001v1 is listed here as 'Something Else' but as 'Original Title'" in warning.message
 
 
 def test_consecutive_days_merge_by_arxiv_id(tmp_path: Path) -> None:

@@ -21,6 +21,14 @@ _ARXIV_URL = re.compile(
     rf"^https?://(?:www\.|rss\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID})(?:v(?P<version>[0-9]+))?(?:\.pdf)?/?$"
 )
 
+# The archives of arXiv's category taxonomy (arxiv.org/category_taxonomy). A daily digest's
+# channel named after one (`econ`) or after one of its categories (`cs.CL`) lists papers of it.
+_ARCHIVES = frozenset({
+    "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
+    "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat",
+})  # fmt: skip
+_CATEGORY = re.compile(r"(?P<archive>[a-z][a-z-]*)(?:\.[A-Za-z][A-Za-z-]*)?")
+
 # Characters that end a sentence; an abstract cut upstream usually ends elsewhere.
 _SENTENCE_END = tuple(".!?。！？)）\"'”’")
 
@@ -53,6 +61,12 @@ def arxiv_id_from_url(url: str) -> tuple[str, int | None] | None:
         return None
     version = match["version"]
     return match["id"], int(version) if version else None
+
+
+def is_arxiv_category(name: str) -> bool:
+    """Whether `name` is an arXiv archive (`econ`) or category (`cs.CL`, `cond-mat.stat-mech`)."""
+    match = _CATEGORY.fullmatch(name)
+    return match is not None and match["archive"] in _ARCHIVES
 
 
 def link_target(text: str) -> str | None:

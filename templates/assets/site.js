@@ -162,6 +162,12 @@
     ["kind", "Kind", "类型"],
   ];
 
+  // A row's values in one dimension: a paper is listed in several categories (space-separated).
+  function valuesOf(row, dimension) {
+    var value = row.getAttribute("data-" + dimension) || "";
+    return dimension === "category" ? value.split(/\s+/).filter(Boolean) : (value ? [value] : []);
+  }
+
   function makeFilters(tables) {
     var rows = [];
     tables.forEach(function (table) {
@@ -191,8 +197,7 @@
     DIMENSIONS.forEach(function (dimension) {
       var values = {};
       rows.forEach(function (row) {
-        var value = row.getAttribute("data-" + dimension[0]);
-        if (value) values[value] = (values[value] || 0) + 1;
+        valuesOf(row, dimension[0]).forEach(function (value) { values[value] = (values[value] || 0) + 1; });
       });
       var names = Object.keys(values).sort();
       var counted = names.reduce(function (sum, name) { return sum + values[name]; }, 0);
@@ -234,7 +239,7 @@
       rows.forEach(function (row, index) {
         var visible = words.every(function (word) { return texts[index].indexOf(word) >= 0; }) &&
           selects.every(function (select) {
-            return !select.value || row.getAttribute("data-" + select.getAttribute("data-dimension")) === select.value;
+            return !select.value || valuesOf(row, select.getAttribute("data-dimension")).indexOf(select.value) >= 0;
           });
         row.hidden = !visible;
         if (visible) shown++;

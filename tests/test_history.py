@@ -1,0 +1,127 @@
+"""A few real days of the daily digests' history (`../shared/corpus/history/`), built as a site:
+what the whole history shows that small samples do not (revised papers, categories known only
+from the channel and the announce type, the days of February 2024 between the two feeds)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import AUDIT, SHARED
+
+from digest.build import BuildResult, build
+from digest.config import load_config
+from digest.model import Paper
+
+HISTORY = SHARED / "corpus" / "history" / "cn-chat-arxiv-2023-2025.tar.xz"
+DAYS = (
+    "2023-03-13",  # the old feed's title lines: `(arXiv:ID vN [cat])`; 2303.05983 v1 and others
+    "2023-06-16",  # 2303.05983 again, v2 UPDATED under another title and abstract
+    "2024-02-05",  # between the feeds: `rss.arxiv.org` links, no category, no announce type
+    "2025-05-06",  # the new feed's announce types: new, cross, replace, replace-cross
+    "2025-05-16",
+)
+REVISED = "2303.05983"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, BuildResult]]:
+    site = tmp_path_factory.mktemp("history")
+    content = site / "content"
+    with tarfile.open(HISTORY) as archive:
+        wanted = [m for m in archive if m.isfile() and m.name.split("/")[1:2] in ([d] for d in DAYS)]
+        archive.extractall(content, members=wanted, filter="data")
+    (site / "site.toml").write_text('title = "History"\n', encoding="utf-8")
+    yield site, build(load_config(site / "site.toml"))
+
+
+def by_id(result: BuildResult) -> dict[str, Paper]:
+    assert result.site is not None
+    return {paper.id: paper for paper in result.site.papers}
+
+
+def read(site: Path, page: str) -> str:
+    return (site / "public" / page).read_text(encoding="utf-8")
+
+
+def test_the_days_pass_the_strict_check(history: tuple[Path, BuildResult]) -> None:
+    site, result = history
+    assert sorted(p.name for p in (site / "content" / "arxiv").iterdir()) == list(DAYS)
+    assert result.summary.diagnostics == []
+    assert result.summary.tally.found == result.summary.tally.published > 1000
+    check = subprocess.run(
+        [sys.executable, "-m", "digest", "check", "--strict"], cwd=site, capture_output=True, text=True, timeout=300
+    )
+    assert check.returncode == 0, check.stdout[-2000:]
+    audit = subprocess.run([sys.executable, str(AUDIT), str(site / "public")], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout[-2000:]
+
+
+def test_a_revised_paper_shows_its_newest_text_and_its_earlier_title(history: tuple[Path, BuildResult]) -> None:
+    site, result = history
+    paper = by_id(result)[REVISED]
+    assert paper.version == 2 and paper.title.startswith("Accountable Textual-Visual Chat")
+    (earlier,) = paper.revisions
+    assert earlier.title.startswith("New Benchmarks for Accountable") and earlier.dates == ("2023-03-13",)
+    assert earlier.version == 1
+    page = read(site, paper.page)
+    assert 'id="revised"' in page and "New Benchmarks for Accountable" in page and "2023-03-13" in page
+    first = read(site, "digests/arxiv/2023-03-13/cs.ai.html")
+    row = re.search(rf'<tr id="ref-\d+"[^>]*>(?:(?!</tr>).)*papers/{REVISED}\.html(?:(?!</tr>).)*</tr>', first, re.S)
+    assert row and "New Benchmarks for Accountable" in row[0], "a digest shows the title it listed"
+
+
+def test_every_paper_is_on_a_category_page(history: tuple[Path, BuildResult]) -> None:
+    site, result = history
+    linked: set[str] = set()
+    for page in (site / "public" / "categories").glob("*.html"):
+        linked |= set(re.findall(r'href="\.\./(papers/[^"#]+\.html)"', page.read_text(encoding="utf-8")))
+    assert {p.page for p in by_id(result).values()} <= linked
+    assert result.site is not None
+    assert {"econ", "q-fin"} <= {c.key for c in result.site.categories}, "channels named after archives"
+
+
+def channels(paper: Paper, result: BuildResult) -> dict[str, set[str]]:
+    """The channels that list `paper`, each with the announce types of its listings there."""
+    assert result.site is not None
+    channel_of = {d.source: d.channel for d in result.site.digests}
+    found: dict[str, set[str]] = {}
+    for record in paper.appearances:
+        found.setdefault(channel_of[record.source], set()).add(record.announce)
+    return found
+
+
+def test_the_channel_and_announce_type_give_the_categories(history: tuple[Path, BuildResult]) -> None:
+    _, result = history
+    seen = set()
+    for paper in by_id(result).values():
+        listed = channels(paper, result)
+        brackets = {r.category for r in paper.appearances if r.category}
+        stated = {c for c, types in listed.items() if types & {"new", "replace"}}
+        assert set(paper.categories) == set(listed) | brackets
+        primary = stated | brackets | {c for c in listed for b in brackets if b.startswith(c + ".")}
+        assert set(paper.cross_listed) == set(listed) - primary, paper.id
+        assert paper.category in (brackets | stated | {""})
+        if not brackets and not stated:
+            seen.add("only cross-listed" if any(t for types in listed.values() for t in types) else "only listed")
+            assert paper.category == "" and paper.cross_listed == paper.categories
+        elif not brackets:
+            seen.add("primary from the announce type")
+            assert paper.category in stated
+    assert seen == {"only cross-listed", "only listed", "primary from the announce type"}
+
+
+def test_a_category_page_marks_its_cross_listed_papers(history: tuple[Path, BuildResult]) -> None:
+    site, result = history
+    assert result.site is not None
+    cs_cl = next(c for c in result.site.categories if c.key == "cs.CL")
+    page = read(site, cs_cl.page)
+    for paper in cs_cl.papers[:50]:
+        row = re.search(rf'<tr [^>]*>(?:(?!</tr>).)*"\.\./{re.escape(paper.page)}"(?:(?!</tr>).)*</tr>', page, re.S)
+        assert row, paper.id
+        assert ("badge-cross" in row[0]) == ("cs.CL" in paper.cross_listed), paper.id
