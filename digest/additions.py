@@ -33,7 +33,7 @@ from digest.parse.text import normalise_title
 from digest.profile import Profile
 from digest.progress import Progress
 from digest.render import PageJob, Pages
-from digest.site import Site, arxiv_key, collection_pages, merged_paper, title_conflict
+from digest.site import Site, arxiv_key, collection_pages, date_neighbours, merged_paper, title_conflict
 from digest.write import MARKER, site_folder
 
 
@@ -304,6 +304,8 @@ class _Addition:
         touched |= {("category", category) for p in made.values() for category in p.categories}
         touched |= {("date", self.date_of[r.source]) for p in made.values() for r in p.appearances}
         touched |= {("date", digest.date) for digest in self.ordered}  # a new date may list no paper
+        before = date_neighbours([(k.key, k.pages[0], len(k.members)) for k in self.kept.dates])
+        touched |= {("date", key) for key, around in pages.neighbours.items() if before.get(key, around) != around}
         for number, collection in enumerate(pages.collections):
             if (collection.kind, collection.key) in touched:
                 assert isinstance(collection.papers, Rows)

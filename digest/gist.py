@@ -13,10 +13,11 @@ SHORT = 100
 # A full stop, question or exclamation mark (perhaps closed by a bracket or quote), then space and
 # something other than a lower-case letter: the end of a sentence, unless an abbreviation or an
 # initial ends there (see `_ends`).
-_END = re.compile(r"[.!?][)\]\"'”’]*(?=\s+[^\sa-z])")
-_ABBREVIATIONS = frozenset(
-    "e.g i.e et al vs cf fig figs eq eqs sec ref refs resp approx no dr prof mr ms st ca".split()
-)
+_END = re.compile(r"[.!?][)\]\"'”’]*(?=\s+[^\sa-z]|\s*$)")
+_ABBREVIATIONS = frozenset({
+    "e.g", "i.e", "et", "al", "vs", "cf", "fig", "figs", "eq", "eqs", "sec", "ref", "refs", "resp", "approx",
+    "no", "dr", "prof", "mr", "ms", "st", "ca",
+})  # fmt: skip
 
 
 def gist(abstract: str) -> str:
@@ -25,7 +26,7 @@ def gist(abstract: str) -> str:
     text = abstract.partition("\n\n")[0].strip()
     if not text:
         return ""
-    ends = _ends(text[: LIMIT + 1])
+    ends = _ends(text)
     if ends:
         return text[: ends[1] if ends[0] < SHORT and len(ends) > 1 else ends[0]]
     if len(text) <= LIMIT:
@@ -37,11 +38,13 @@ def gist(abstract: str) -> str:
     return head.rstrip(" ,;:–—-") + "…"
 
 
-def _ends(head: str) -> list[int]:
-    """Where the first two sentences of `head` end, outside formulas."""
+def _ends(text: str) -> list[int]:
+    """Where the first two sentences of `text` end within `LIMIT` characters, outside formulas."""
     found: list[int] = []
-    for match in _END.finditer(head):
-        before = head[: match.start()]
+    for match in _END.finditer(text):
+        if match.end() > LIMIT:
+            break
+        before = text[: match.start()]
         word = before[before.rfind(" ") + 1 :].lstrip("([\"'“‘")
         if word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper()) or before.count("$") % 2:
             continue

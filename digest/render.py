@@ -24,11 +24,12 @@ from digest import __version__, discover, feeds, search, urls
 from digest.bibtex import bibtex
 from digest.config import Config
 from digest.errors import DigestError
+from digest.gist import gist
 from digest.manifest import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk
 from digest.richtext import mark_chinese, plain, rich
-from digest.site import GROWING, Site, kind_in, page_bounds, page_members
+from digest.site import GROWING, Site, channels_on, date_neighbours, kind_in, page_bounds, page_members
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 LISTINGS = (urls.VENUES, urls.CATEGORIES, urls.DATES)
@@ -68,6 +69,7 @@ def environment(config: Config) -> jinja2.Environment:
     env.filters["bibtex"] = bibtex
     env.filters["plain"] = plain
     env.filters["paragraphs"] = paragraphs
+    env.filters["gist"] = gist
     env.filters["lang"] = lambda text: "zh-Hans" if has_cjk(text) else "en"
     env.globals.update(
         site=config,
@@ -180,6 +182,8 @@ class Pages:
         self.config = config
         self.collections = (site.all_papers, *site.venues, *site.categories, *site.dates)
         self.digest_of = {d.source: d for d in site.digests}
+        self.neighbours = date_neighbours([(d.key, d.page, len(d.papers)) for d in site.dates])
+        """Each date's newer and older dates that list papers: a date page links to them."""
         self.times: dict[str, TemplateTime] = {}
         self._env = environment(config)
         self._links = {
@@ -230,7 +234,7 @@ class Pages:
         collection, site, size = self.collections[index], self.site, self.config.page_size
         shared = fingerprint(
             collection.kind, collection.key, *collection.pages, str(len(members)),
-            repr(_kind_counts(collection)),
+            repr(_kind_counts(collection)), *self.neighbours.get(collection.key, ("", "")),
             *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
         )  # fmt: skip
         jobs = []
@@ -274,21 +278,38 @@ class Pages:
         if part == "collection":
             return self._collection_page(job)
         if part == "home":
-            return self._page(job, site_view=site, latest=site.digests[:12], recent_dates=site.dates[:14])
+            return self._home(job)
         if part == "listing":
             kind, collections = {
                 urls.VENUES: ("venue", site.venues),
                 urls.CATEGORIES: ("category", site.categories),
                 urls.DATES: ("date", site.dates),
             }[job.path]
-            return self._page(job, kind=kind, collections=collections, site_view=site)
+            months = [(month, list(dates)) for month, dates in groupby(site.dates, key=lambda d: d.key[:7])]
+            return self._page(job, kind=kind, collections=collections, months=months, site_view=site)
         if part == "digests":
             return self._page(job, digests=site.digests, site_view=site)
         return self._page(job)
 
+    def _home(self, job: PageJob) -> bytes:
+        """The home page opens on the newest date that lists papers: its papers, each once with
+        the channels that list it that day, and links to the dates before it."""
+        dated = [date for date in self.site.dates if len(date.papers)]
+        day = dated[0] if dated else None
+        papers = list(day.papers) if day else []
+        channels = {p.id: channels_on(p, day.key, self.digest_of) for p in papers} if day else {}
+        return self._page(
+            job, site_view=self.site, day=day, papers=papers, channels=channels, earlier=dated[1:15], dated=len(dated)
+        )
+
     def _collection_page(self, job: PageJob) -> bytes:
         collection = self.collections[job.ref]
         members = page_members(collection, job.number, self.config.page_size)
+        if collection.kind == "date":
+            channels = {p.id: channels_on(p, collection.key, self.digest_of) for p in members}
+            newer, older = self.neighbours[collection.key]
+        else:
+            channels, newer, older = {}, "", ""
         feed = (collection.kind, collection.key) if collection.kind in ("venue", "category") else ("all", "")
         dates = sorted({p.first_date for p in members if p.first_date})
         return self._page(
@@ -297,6 +318,7 @@ class Pages:
             number=job.number, kind_counts=_kind_counts(collection), growing=collection.kind in GROWING,
             dates=" – ".join(dict.fromkeys(dates[:1] + dates[-1:])),
             sources=[(self.digest_of[s], self.site.digest_pages[s]) for s in collection.sources],
+            channels=channels, newer=newer, older=older,
         )  # fmt: skip
 
     def _page(self, job: PageJob, feed: tuple[str, str] = ("all", ""), **context: Any) -> bytes:

@@ -11,7 +11,7 @@ search page loads only the files a query needs.
     search/t/S/NN.js    DigestSearch.terms(S, NN, {"term": "postings", ...}): one shard of the
                         terms of segment S
     search/d/NN.js      DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
-                        category, summary_zh, summary_en, abstract_head], ...]): what a result
+                        category, summary_zh, summary_en, gist], ...]): what a result
                         shows, BLOCK_SIZE documents a file; document d is in file d // BLOCK_SIZE
 
 Every file is ASCII (JSON with `\\uXXXX` escapes), so no lone surrogate can break the build and
@@ -65,6 +65,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from digest import urls
+from digest.gist import gist
 from digest.manifest import Cache, fingerprint, keep_sealed, read_sealed
 from digest.model import Paper
 from digest.richtext import plain
@@ -115,8 +116,6 @@ SHARD_TARGET = 80_000
 SEGMENT_SIZE = 8_192
 """Documents a segment of the terms holds, at most, unless one day has more (`segments`)."""
 AUTHORS_SHOWN = 3
-ABSTRACT_HEAD = 240
-"""Characters of the English abstract a result can show."""
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 """Digits of postings: the first 32 end a number, the last 32 continue it."""
 
@@ -390,16 +389,12 @@ def term_masks(texts: Texts) -> dict[str, int]:
 def document(paper: Paper, texts: Texts | None = None) -> list[str]:
     """What a result shows of a paper, in the order of a `search/d/NN.js` entry (plain text):
     page, the titles, the first `AUTHORS_SHOWN` authors, arXiv ID, venue label, category, the
-    summaries (Chinese, English) and the first `ABSTRACT_HEAD` characters of the English abstract."""
+    summaries (Chinese, English) and the gist of the English abstract (`digest.gist`)."""
     texts = texts or Texts.of(paper)
     shown = texts.authors[:AUTHORS_SHOWN]
     authors = ", ".join(shown) + (", et al." if len(texts.authors) > AUTHORS_SHOWN else "")
-    head = texts.abstract_en
-    if len(head) > ABSTRACT_HEAD:
-        cut = head.rfind(" ", 0, ABSTRACT_HEAD)
-        head = head[: cut if cut > ABSTRACT_HEAD // 2 else ABSTRACT_HEAD].rstrip() + " …"
     return [paper.page, texts.title, texts.title_zh, authors, texts.arxiv_id, texts.venue, texts.category,
-            texts.summary_zh, texts.summary_en, head]  # fmt: skip
+            texts.summary_zh, texts.summary_en, gist(texts.abstract_en)]  # fmt: skip
 
 
 def oldest_first(site: Site) -> list[Paper]:

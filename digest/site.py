@@ -105,6 +105,27 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     return site, diagnostics
 
 
+def date_neighbours(dates: Sequence[tuple[str, str, int]]) -> dict[str, tuple[str, str]]:
+    """Each date's (newer, older) neighbours that list papers, as their first pages ('' where
+    there is none), given each date's (key, first page, number of papers), newest first. A date
+    page links to them, skipping dates whose digests list no paper."""
+    found: dict[str, tuple[str, str]] = {}
+    newer = ""
+    for key, page, count in dates:
+        found[key] = (newer, "")
+        newer = page if count else newer
+    older = ""
+    for key, page, count in reversed(dates):
+        found[key] = (found[key][0], older)
+        older = page if count else older
+    return found
+
+
+def channels_on(paper: Paper, date: str, digest_of: Mapping[str, DigestFile]) -> list[str]:
+    """The channels whose digests of `date` list `paper`, in reading order, once each."""
+    return list(dict.fromkeys(d.channel for r in paper.appearances if (d := digest_of[r.source]).date == date))
+
+
 def collection_pages(paths: urls.Paths, kind: CollectionKind, key: str, count: int, page_size: int) -> tuple[str, ...]:
     """The pages of a collection of `count` papers (see `page_members`)."""
     first = urls.ALL_PAPERS if kind == "all" else urls.collection_path(paths, kind, key)

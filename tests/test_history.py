@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,7 @@ def test_a_revised_paper_shows_its_newest_text_and_its_earlier_title(history: tu
     first = read(site, "digests/arxiv/2023-03-13/cs.ai.html")
     row = re.search(rf'<tr id="ref-\d+"[^>]*>(?:(?!</tr>).)*papers/{REVISED}\.html(?:(?!</tr>).)*</tr>', first, re.S)
     assert row and "New Benchmarks for Accountable" in row[0], "a digest shows the title it listed"
+    assert "content/arxiv" not in first, "readers are not shown where the file lay"
 
 
 def test_every_paper_is_on_a_category_page(history: tuple[Path, BuildResult]) -> None:
@@ -125,3 +127,62 @@ def test_a_category_page_marks_its_cross_listed_papers(history: tuple[Path, Buil
         row = re.search(rf'<tr [^>]*>(?:(?!</tr>).)*"\.\./{re.escape(paper.page)}"(?:(?!</tr>).)*</tr>', page, re.S)
         assert row, paper.id
         assert ("badge-cross" in row[0]) == ("cs.CL" in paper.cross_listed), paper.id
+
+
+class _Table(HTMLParser):
+    """The text of each cell of each `table.papers` in a page, as a reader in one language mode
+    sees it: elements of the other language's class (`l-en`, `l-zh`) are hidden."""
+
+    def __init__(self, hidden: str) -> None:
+        super().__init__()
+        self.hidden = hidden
+        self.tables: list[list[list[str]]] = []
+        self.stack: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in VOID:
+            return
+        self.stack.append(self.hidden in classes)
+        if tag == "table" and "papers" in classes:
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.tables and self.tables[-1] and self.tables[-1][-1] and not any(self.stack):
+            self.tables[-1][-1][-1] += data.strip()
+
+
+VOID = {"br", "img", "input", "meta", "link", "col", "wbr", "hr"}
+
+
+@pytest.mark.parametrize("mode", ["en", "zh", "both"])
+def test_no_list_has_a_column_empty_in_every_row(history: tuple[Path, BuildResult], mode: str) -> None:
+    site, _ = history
+    public = site / "public"
+    pages = [public / "papers.html", *public.glob("categories/*.html"), *public.glob("dates/*.html")]
+    pages += sorted(public.glob("digests/arxiv/*/*.html"))[:10]
+    hidden = {"en": "l-zh", "zh": "l-en", "both": "no-such-class"}[mode]
+    checked = 0
+    for page in pages:
+        parser = _Table(hidden)
+        parser.feed(page.read_text(encoding="utf-8"))
+        for table in parser.tables:
+            head, *rows = table
+            if not rows:
+                continue
+            for column, name in enumerate(head):
+                if name:  # a column the reader sees
+                    assert any(row[column] for row in rows), (page.name, mode, name)
+            # Every list of papers reads in each language: a summary, or the gist of the abstract.
+            (summaries,) = (n for n, name in enumerate(head) if "Summary" in name or "总结" in name)
+            assert sum(bool(row[summaries]) for row in rows) >= 0.9 * len(rows), (page.name, mode)
+            checked += 1
+    assert checked > 50

@@ -101,7 +101,8 @@ def test_a_revised_paper_is_one_paper_with_its_newest_text_and_its_earlier_title
     assert revision == Revision("Original Title", 1, ("2024-01-01", "2024-01-02"))
     build(load_config(site / "site.toml"))
     html = (site / "public" / paper.page).read_text(encoding="utf-8")
-    assert 'id="revised"' in html and "Original Title" in html and '<time datetime="2024-01-02">2024-01-02</time>' in html
+    assert 'id="revised"' in html and "Original Title" in html
+    assert '<time datetime="2024-01-02">2024-01-02</time>' in html
     first_day = (site / "public/digests/arxiv/2024-01-01/cs.lg.html").read_text(encoding="utf-8")
     assert "Original Title" in first_day and "Something Else" not in first_day, "a digest shows its own listing"
 
@@ -209,3 +210,47 @@ def test_titles_of_only_emoji_or_punctuation_merge_nothing(tmp_path: Path) -> No
     loaded = load(load_config(site / "site.toml"))
     assert sorted(p.title for p in loaded.site.papers) == ["???", "🎉", "🚀🚀"]
     assert all(len(p.appearances) == 1 for p in loaded.site.papers)
+
+
+EMPTY_DAY = "# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n\n# 详细\n"
+
+
+def hrefs(html: str, pattern: str) -> list[str]:
+    return re.findall(rf'href="([^"]*{pattern}[^"]*)"', html)
+
+
+def test_the_home_page_opens_on_the_newest_day_with_papers(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {
+        "arxiv/2024-01-01/cs.LG.md": daily(("2401.00001", "Old Paper")),
+        "arxiv/2024-01-02/cs.LG.md": daily(("2401.00002", "Shared Paper"), ("2401.00003", "Learning Only")),
+        "arxiv/2024-01-02/cs.AI.md": daily(("2401.00002", "Shared Paper")),
+        "arxiv/2024-01-03/cs.AI.md": EMPTY_DAY,
+    })  # fmt: skip
+    build(load_config(site / "site.toml"))
+    public = site / "public"
+    home = (public / "index.html").read_text(encoding="utf-8")
+    today = home[home.index('id="today"') :]
+    assert 'href="dates/2024-01-02.html"' in today.split("</h2>")[0], "the newest date with papers, not the empty one"
+    assert today.count("papers/2401.00002.html") == 1 and today.count("papers/2401.00003.html") == 1
+    assert "papers/2401.00001.html" not in today, "only that day's papers"
+    shared = today[today.index("papers/2401.00002.html") :].split("</tr>")[0]
+    assert ">cs.LG<" in shared and ">cs.AI<" in shared, "a paper listed in two channels shows both"
+    assert hrefs(today, "dates/2024-01-01.html"), "links to the days before"
+    # Date pages link to the dates around them that list papers.
+    middle = (public / "dates/2024-01-02.html").read_text(encoding="utf-8")
+    assert hrefs(middle, "2024-01-01.html") and not hrefs(middle, "2024-01-03.html")
+    first = (public / "dates/2024-01-01.html").read_text(encoding="utf-8")
+    assert hrefs(first, "2024-01-02.html") and 'rel="prev"' not in first.split('class="day-links"')[1].split("</nav>")[0]
+    # The archive shows every date, the empty one too, with its count.
+    archive = (public / "dates.html").read_text(encoding="utf-8")
+    for date, count in (("2024-01-01", 1), ("2024-01-02", 2), ("2024-01-03", 0)):
+        assert re.search(rf'href="dates/{date}.html"><time datetime="{date}">\d+</time> <span class="count">{count}<', archive)
+
+
+def test_a_site_of_venues_alone_opens_on_its_venues(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"venues/iclr-2024/rl.md": venue(
+        "Papers about RL in ICLR 2024", ("First", "oral", "https://example.org/a"),
+    )})  # fmt: skip
+    build(load_config(site / "site.toml"))
+    home = (site / "public" / "index.html").read_text(encoding="utf-8")
+    assert 'id="today"' not in home and 'href="venues/iclr-2024.html"' in home

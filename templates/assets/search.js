@@ -447,33 +447,33 @@
     return lang === "en" || lang === "zh" ? lang : "both";
   }
 
-  /* The snippet of a result in the reader's language: the English summary (or else the start of
+  /* The snippet of a result in the reader's language: the English summary (or else the gist of
    * the English abstract) for en, the Chinese summary (or else the English) for zh, and for both
-   * the Chinese summary or else the English; the start of the abstract, or the English summary,
-   * stands in when only it has a match. [text, lang, spans] or null. */
+   * the Chinese summary or else the English; the gist, or the English summary, stands in when
+   * only it has a match. [text, lang, spans, from the abstract] or null. */
   function snippetSource(doc, terms, lang) {
     const summaryZh = [doc[7], "zh-Hans"];
     const summaryEn = [doc[8], "en"];
-    const abstractHead = [doc[9], "en"];
+    const gist = [doc[9], "en", true];
     let choices;
-    if (lang === "en") choices = [summaryEn, abstractHead];
-    else if (lang === "zh") choices = summaryZh[0] ? [summaryZh] : [summaryEn, abstractHead];
-    else choices = [summaryZh, summaryEn, abstractHead];
+    if (lang === "en") choices = [summaryEn, gist];
+    else if (lang === "zh") choices = summaryZh[0] ? [summaryZh] : [summaryEn, gist];
+    else choices = [summaryZh, summaryEn, gist];
     choices = choices.filter((choice) => choice[0]);
-    if (!choices.length) choices = [summaryZh, summaryEn, abstractHead].filter((choice) => choice[0]);
+    if (!choices.length) choices = [summaryZh, summaryEn, gist].filter((choice) => choice[0]);
     if (!choices.length) return null;
-    for (const [text, textLang] of choices) {
+    for (const [text, textLang, fromAbstract] of choices) {
       const spans = matches(text, terms);
-      if (spans.length) return [text, textLang, spans];
+      if (spans.length) return [text, textLang, spans, fromAbstract];
     }
-    return [choices[0][0], choices[0][1], []];
+    return [choices[0][0], choices[0][1], [], choices[0][2]];
   }
 
   function snippet(doc, terms, lang) {
     const source = snippetSource(doc, terms, lang);
     if (!source) return null;
     const chinese = source[1] === "zh-Hans";
-    const p = element("p", "snippet", source[1]);
+    const p = element("p", source[3] ? "snippet gist" : "snippet", source[1]);
     const [text, kept] = excerpt(source[0], source[2]);
     appendMarked(p, text, kept, chinese);
     return p;
