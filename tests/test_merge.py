@@ -240,11 +240,13 @@ def test_the_home_page_opens_on_the_newest_day_with_papers(tmp_path: Path) -> No
     middle = (public / "dates/2024-01-02.html").read_text(encoding="utf-8")
     assert hrefs(middle, "2024-01-01.html") and not hrefs(middle, "2024-01-03.html")
     first = (public / "dates/2024-01-01.html").read_text(encoding="utf-8")
-    assert hrefs(first, "2024-01-02.html") and 'rel="prev"' not in first.split('class="day-links"')[1].split("</nav>")[0]
+    around = first.split('class="day-links"')[1].split("</nav>")[0]
+    assert hrefs(around, "2024-01-02.html") and 'rel="prev"' not in around, "no older date: no link to one"
     # The archive shows every date, the empty one too, with its count.
     archive = (public / "dates.html").read_text(encoding="utf-8")
     for date, count in (("2024-01-01", 1), ("2024-01-02", 2), ("2024-01-03", 0)):
-        assert re.search(rf'href="dates/{date}.html"><time datetime="{date}">\d+</time> <span class="count">{count}<', archive)
+        day = rf'href="dates/{date}.html"><time datetime="{date}">\d+</time> <span class="count">{count}<'
+        assert re.search(day, archive), date
 
 
 def test_a_site_of_venues_alone_opens_on_its_venues(tmp_path: Path) -> None:
