@@ -75,7 +75,7 @@ def test_shared_papers_have_one_page_with_both_sides(built: tuple[Path, object])
         assert "digests/venues/neurips-2023/language-modeling.html#ref-" in html
         assert "arXiv preprint" in html and "neurips.cc/virtual/2023/" in html
         folded = html[html.index("<details>") : html.index("</details>")]
-        assert paper.arxiv.abstract_truncated and '…</p>' in folded, "the preprint's cut abstract says so"
+        assert paper.arxiv.abstract_truncated and "…</p>" in folded, "the preprint's cut abstract says so"
     assert len(list((public / "papers").glob("*.html"))) == 208
 
 
