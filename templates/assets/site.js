@@ -81,7 +81,48 @@
 
   // --- Language and theme controls -------------------------------------------------------
 
+  // The controls work only with JavaScript, so they are made here rather than shipped in every
+  // page: the language switch and the theme button, after the search box.
+  function makeControls(tools) {
+    var group = document.createElement("div");
+    group.className = "switch lang-switch";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Language · 语言");
+    [["en", "EN"], ["zh", "中文"], ["both", null]].forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("data-set-lang", choice[0]);
+      if (choice[1]) {
+        button.lang = choice[0] === "zh" ? "zh-Hans" : "en";
+        button.textContent = choice[1];
+      } else {
+        var en = document.createElement("span");
+        en.lang = "en";
+        en.textContent = "EN";
+        var zh = document.createElement("span");
+        zh.lang = "zh-Hans";
+        zh.textContent = "中文";
+        button.appendChild(en);
+        button.appendChild(document.createTextNode(" + "));
+        button.appendChild(zh);
+      }
+      group.appendChild(button);
+    });
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "theme-toggle";
+    toggle.setAttribute("data-theme-toggle", "");
+    var icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.setAttribute("data-theme-icon", "");
+    toggle.appendChild(icon);
+    tools.appendChild(group);
+    tools.appendChild(toggle);
+  }
+
   function setUpControls() {
+    var tools = document.querySelector(".masthead .tools");
+    if (tools && !document.querySelector(".lang-switch")) makeControls(tools);
     var group = document.querySelector(".lang-switch");
     if (group) {
       group.hidden = false;
