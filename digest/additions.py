@@ -317,9 +317,10 @@ class _Addition:
         self.search_cache = Cache(self.config.root / manifest.CACHE_FOLDER / "search")
         first_dates = [paper.first_date for paper in self.added] + self.kept.first_dates
         oldest_first = reversed(range(len(self.order)))
-        days = [[self.order[n] for n in day] for _, day in groupby(oldest_first, first_dates.__getitem__)]
+        grouped = [(date, [self.order[n] for n in day]) for date, day in groupby(oldest_first, first_dates.__getitem__)]
+        days, dates = [day for _, day in grouped], [date for date, _ in grouped]
         shape = catalog.location(where).search
-        plan = search.addition(days, self.token.__getitem__, self.made, self.search_cache, shape)
+        plan = search.addition(days, dates, self.token.__getitem__, self.made, self.search_cache, shape)
         if plan is None:
             raise NotAnAddition("the search cache is missing a part")
         return plan

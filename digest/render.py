@@ -250,7 +250,7 @@ class Pages:
         """The lists of venues, categories, dates and digests, and the search page."""
         jobs = [PageJob("listing.html", path, "listing", fingerprint=everything) for path in LISTINGS]
         jobs.append(PageJob("digests.html", urls.DIGESTS, "digests", fingerprint=everything))
-        jobs.append(PageJob("search.html", urls.SEARCH, "search"))
+        jobs.append(PageJob("search.html", urls.SEARCH, "search", fingerprint=everything))
         return jobs
 
     def paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
@@ -289,7 +289,7 @@ class Pages:
             return self._page(job, kind=kind, collections=collections, months=months, site_view=site)
         if part == "digests":
             return self._page(job, digests=site.digests, site_view=site)
-        return self._page(job)
+        return self._page(job, dates=[d for d in site.dates if len(d.papers)], categories=site.categories)
 
     def _home(self, job: PageJob) -> bytes:
         """The home page opens on the newest date that lists papers: its papers, each once with

@@ -11,7 +11,7 @@ search page loads only the files a query needs.
     search/t/S/NN.js    DigestSearch.terms(S, NN, {"term": "postings", ...}): one shard of the
                         terms of segment S
     search/d/NN.js      DigestSearch.docs(NN, [[page, title, title_zh, authors, arxiv_id, venue,
-                        category, summary_zh, summary_en, gist], ...]): what a result
+                        category, summary_zh, summary_en, gist, first_date], ...]): what a result
                         shows, BLOCK_SIZE documents a file; document d is in file d // BLOCK_SIZE
 
 Every file is ASCII (JSON with `\\uXXXX` escapes), so no lone surrogate can break the build and
@@ -71,9 +71,14 @@ from digest.model import Paper
 from digest.richtext import plain
 from digest.site import Site
 
-VERSION = 4
+VERSION = 5
 """The format of the files; search.js refuses an index of another version. (3: documents
-numbered oldest first; 4: terms in segments.)"""
+numbered oldest first; 4: terms in segments; 5: each document's first date, `days` in
+`meta.js`, and category terms.)"""
+
+CATEGORY_TERM = ":"
+"""The start of the term that marks the papers of a category (`:cs.lg`), by which results can be
+narrowed: no word of a text starts so, nor is completed into one."""
 
 FIELDS = {"title": 8, "byline": 4, "summary": 2, "abstract": 1}
 """Field → its bit in a posting's mask, which is also its weight in ranking. `title` is both
@@ -350,13 +355,15 @@ class Texts:
     summary_en: str
     abstract_en: str
     abstract_zh: str
+    categories: tuple[str, ...]
+    """Every category whose page lists the paper: results can be narrowed to one."""
 
     @classmethod
     def of(cls, paper: Paper) -> Texts:
         return cls(
             plain(paper.title), plain(paper.title_zh), tuple(plain(a) for a in paper.authors), plain(paper.arxiv_id),
             plain(paper.venue_label), plain(paper.category), plain(paper.summary_zh), plain(paper.summary_en),
-            plain(paper.abstract_en), plain(paper.abstract_zh),
+            plain(paper.abstract_en), plain(paper.abstract_zh), paper.categories,
         )  # fmt: skip
 
 
@@ -383,18 +390,26 @@ def term_masks(texts: Texts) -> dict[str, int]:
         for text in by_field[field]:
             for term in _unordered_tokens(text):  # a term seen twice gets the same bit twice
                 masks[term] = masks.get(term, 0) | bit
+    for category in texts.categories:
+        masks[category_term(category)] = FIELDS["byline"]
     return masks
+
+
+def category_term(category: str) -> str:
+    """The term that marks the papers of `category` (see `CATEGORY_TERM`)."""
+    return CATEGORY_TERM + category.lower()
 
 
 def document(paper: Paper, texts: Texts | None = None) -> list[str]:
     """What a result shows of a paper, in the order of a `search/d/NN.js` entry (plain text):
     page, the titles, the first `AUTHORS_SHOWN` authors, arXiv ID, venue label, category, the
-    summaries (Chinese, English) and the gist of the English abstract (`digest.gist`)."""
+    summaries (Chinese, English), the gist of the English abstract (`digest.gist`) and the date
+    the paper was first listed."""
     texts = texts or Texts.of(paper)
     shown = texts.authors[:AUTHORS_SHOWN]
     authors = ", ".join(shown) + (", et al." if len(texts.authors) > AUTHORS_SHOWN else "")
     return [paper.page, texts.title, texts.title_zh, authors, texts.arxiv_id, texts.venue, texts.category,
-            texts.summary_zh, texts.summary_en, gist(texts.abstract_en)]  # fmt: skip
+            texts.summary_zh, texts.summary_en, gist(texts.abstract_en), paper.first_date]  # fmt: skip
 
 
 def oldest_first(site: Site) -> list[Paper]:
@@ -429,7 +444,8 @@ def search_key(paper: Paper) -> str:
     listed again with the same text keeps its key, and its part of the index stays as it was."""
     return fingerprint(
         paper.page, paper.title, paper.title_zh, paper.arxiv_id, paper.venue_label, paper.category,
-        paper.summary_zh, paper.summary_en, paper.abstract_en, paper.abstract_zh, *paper.authors,
+        paper.summary_zh, paper.summary_en, paper.abstract_en, paper.abstract_zh, paper.first_date,
+        " ".join(paper.categories), *paper.authors,
     )  # fmt: skip
 
 
@@ -451,6 +467,8 @@ class Index:
     segments: list[Segment]
     version: str
     """Changes with any document or term: search.js asks for files with it, past browser caches."""
+    days: list[tuple[int, str]]
+    """Each day's first document and date (`day_starts`)."""
 
     @property
     def documents(self) -> list[str]:
@@ -528,7 +546,18 @@ def build_index(papers: Site | Sequence[Paper]) -> Index:
     parts = [index_part([paper for day in days[start:end] for paper in day]) for start, end in runs]
     made = [_segment(part) for part in parts]
     layout = [(len(segment.documents), segment.shards) for segment in made]
-    return Index(made, _version((search_key(paper) for day in days for paper in day), layout))
+    starts = day_starts([len(day) for day in days], [day[0].first_date if day else "" for day in days])
+    return Index(made, _version((search_key(paper) for day in days for paper in day), layout), starts)
+
+
+def day_starts(sizes: Sequence[int], dates: Sequence[str]) -> list[tuple[int, str]]:
+    """Each day's first document and date, given each day's documents and date: results can be
+    narrowed to a range of dates by document numbers alone, as documents are numbered by day."""
+    starts, first = [], 0
+    for size, date in zip(sizes, dates, strict=True):
+        starts.append((first, date))
+        first += size
+    return starts
 
 
 def _version(keys: Iterable[str], layout: list[tuple[int, int]]) -> str:
@@ -577,7 +606,8 @@ def search_files(
         layout.append((len(written.documents), written.shards))
         kept.append((key, len(written.documents), written.shards))
     yield from _document_files(documents)
-    yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys), layout))
+    starts = day_starts([len(day) for day in days], [day[0].first_date for day in days])
+    yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys), layout), starts)
     if shape is not None:
         keep_sealed(shape, Shape(kept, all_day_keys))
     cache.prune()
@@ -618,6 +648,8 @@ class Addition:
 
     days: list[list[str]]
     """Each day's papers, by ID, `oldest_first`."""
+    dates: list[str]
+    """Each day's date."""
     keys: list[list[str]]
     """Each day's papers' `search_key`s."""
     runs: list[tuple[int, int]]
@@ -654,7 +686,8 @@ class Addition:
         if first is not None:
             yield from _document_files(documents, first // BLOCK_SIZE, _blocks(total))
         keys = chain.from_iterable(self.keys)
-        yield _meta_file(total, layout, _version(keys, layout))
+        starts = day_starts([len(day) for day in self.days], self.dates)
+        yield _meta_file(total, layout, _version(keys, layout), starts)
         kept = [(key, *shape) for key, shape in zip(self.segment_keys, layout, strict=True)]
         keep_sealed(self.shape, Shape(kept, self.day_keys))
         for key in {key for key, _, _ in self.before.segments} - set(self.segment_keys):
@@ -674,9 +707,15 @@ class Addition:
 
 
 def addition(
-    days: list[list[str]], tokens: Callable[[str], str], changed: dict[str, Paper], cache: Cache, shape: Path
+    days: list[list[str]],
+    dates: list[str],
+    tokens: Callable[[str], str],
+    changed: dict[str, Paper],
+    cache: Cache,
+    shape: Path,
 ) -> Addition | None:
-    """The plan of an update of the index to `days` (each day's papers by ID, `oldest_first`),
+    """The plan of an update of the index to `days` (each day's papers by ID, `oldest_first`, and
+    each day's date in `dates`),
     given each paper's page fingerprint (`tokens`) and the papers whose pages changed, for the
     output folder whose index's `Shape` is kept at `shape`; None when the cache does not hold
     what the last build made (a whole build makes the index then)."""
@@ -697,7 +736,7 @@ def addition(
     runs = segments([len(day) for day in days])
     day_keys = [cache.key(*day) for day in keys]
     segment_keys = [cache.key("segment", str(number), *day_keys[start:end]) for number, (start, end) in enumerate(runs)]
-    return Addition(days, keys, runs, segment_keys, day_keys, before, shape)
+    return Addition(days, dates, keys, runs, segment_keys, day_keys, before, shape)
 
 
 def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) -> list[list[str]]:
@@ -784,7 +823,7 @@ def index_files(index: Index) -> list[tuple[str, bytes]]:
     files = [file for number, segment in enumerate(index.segments) for file in _term_files(number, segment)]
     files += _document_files(index.documents)
     layout = [(len(segment.documents), segment.shards) for segment in index.segments]
-    return [*files, _meta_file(len(index.documents), layout, index.version)]
+    return [*files, _meta_file(len(index.documents), layout, index.version, index.days)]
 
 
 def _term_files(number: int, segment: Segment) -> list[tuple[str, bytes]]:
@@ -813,8 +852,11 @@ def _blocks(documents: int) -> int:
     return max(1, -(-documents // BLOCK_SIZE))
 
 
-def _meta_file(documents: int, layout: list[tuple[int, int]], version: str) -> tuple[str, bytes]:
-    """`search/meta.js`: `layout` gives each segment's documents and shards."""
+def _meta_file(
+    documents: int, layout: list[tuple[int, int]], version: str, days: list[tuple[int, str]]
+) -> tuple[str, bytes]:
+    """`search/meta.js`: `layout` gives each segment's documents and shards, `days` each day's
+    first document and date."""
     meta = {
         "version": VERSION,
         "hash": version,
@@ -822,6 +864,8 @@ def _meta_file(documents: int, layout: list[tuple[int, int]], version: str) -> t
         "blockSize": BLOCK_SIZE,
         "blocks": _blocks(documents),
         "segments": layout,
+        "days": days,
+        "categoryTerm": CATEGORY_TERM,
         "keyLength": KEY_LENGTH,
         "fields": FIELDS,
         "alphabet": ALPHABET,

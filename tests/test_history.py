@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import AUDIT, SHARED
+from playwright.sync_api import Browser
+from test_search import Tab, browser_test
 
+from digest import search
 from digest.build import BuildResult, build
 from digest.config import load_config
 from digest.model import Paper
@@ -186,3 +189,37 @@ def test_no_list_has_a_column_empty_in_every_row(history: tuple[Path, BuildResul
             assert sum(bool(row[summaries]) for row in rows) >= 0.9 * len(rows), (page.name, mode)
             checked += 1
     assert checked > 50
+
+
+def matches(paper: Paper, query: str) -> bool:
+    """Whether the index holds every token of `query` for `paper` (an English word: no prefix)."""
+    terms = search.term_masks(search.Texts.of(paper))
+    return all(token in terms for token in search.tokenize(query))
+
+
+@browser_test
+def test_search_results_narrow_to_dates_and_a_category(history: tuple[Path, BuildResult], browser: Browser) -> None:
+    site, result = history
+    context = browser.new_context()
+    tab = Tab(context.new_page(), site / "public")
+    tab.page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    papers = [p for p in by_id(result).values() if matches(p, "learning")]
+    cases = {
+        "": papers,
+        "&category=econ": [p for p in papers if "econ" in p.categories],
+        "&from=2024-01-01": [p for p in papers if p.first_date >= "2024-01-01"],
+        "&from=2023-06-01&to=2024-12-31&category=cs.CL": [
+            p for p in papers if "2023-06-01" <= p.first_date <= "2024-12-31" and "cs.CL" in p.categories
+        ],
+    }
+    try:
+        for filters, expected in cases.items():
+            tab.open("learning" + filters)
+            assert len(expected) > 0 and tab.status().startswith(f"{len(expected)} result"), (filters, tab.status())
+            shown = tab.page.eval_on_selector_all(".search-results .byline", "els => els.map(e => e.textContent)")
+            by_page = {p.page: p for p in expected}
+            for href, byline in zip(tab.results(), shown, strict=True):
+                assert byline.startswith(by_page[href].first_date), "a result shows the date it was first listed"
+        assert tab.errors == []
+    finally:
+        context.close()

@@ -253,7 +253,7 @@ def test_tables_filter_by_text_and_category_and_sort(context: BrowserContext, pu
     tab.select_option("select[data-dimension=category]", "cs.LG")
     in_category = visible_rows(tab)
     assert in_category and all("cs.LG" in row["category"].split() for row in in_category)
-    assert len(in_category) == sum("cs.LG" in row["category"].split() for row in everything)
+    assert len(in_category) == sum("cs.LG" in (row["category"] or "").split() for row in everything)
     assert {row["category"] for row in in_category} == {"cs.CL cs.LG"}
     tab.select_option("select[data-dimension=category]", "")
 

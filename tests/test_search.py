@@ -298,7 +298,8 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     result = build(load_config(site / "site.toml"))
     index = read_index(site / "public")
     meta = index.meta
-    assert (meta["version"], meta["docs"], meta["segments"], meta["blocks"]) == (4, 3, [[3, 1]], 1)
+    assert (meta["version"], meta["docs"], meta["segments"], meta["blocks"]) == (5, 3, [[3, 1]], 1)
+    assert meta["days"] == [[0, ""], [1, "2024-01-02"]], "each day's first document and date"
     assert meta["stopwords"] == list(search.STOPWORDS) and meta["fields"] == search.FIELDS
     assert meta["cjk"] == [list(r) for r in search.CJK_RANGES] and meta["keyLength"] == search.KEY_LENGTH
     assert meta["folds"] == search.FOLDS
@@ -310,6 +311,7 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     proximal, cafe, sign = index.docs
     assert cafe == [
         "papers/2401.00002.html", "Café Models", "标题2", "", "2401.00002", "", "", "总结2", "", "Abstract 2.",
+        "2024-01-02",
     ]  # fmt: skip
     assert proximal[1:10] == [
         "Proximal Agents", "", "A. Author, B. Author", "", "ICLR 2024", "", "", "", "Proximal Agents abstract.",
@@ -325,6 +327,7 @@ def test_index_of_a_small_site(tmp_path: Path) -> None:
     assert index.postings("author") == {0: byline}
     assert index.postings("iclr") == {0: byline}  # the venue is in the byline
     assert index.postings("2401") == {1: byline, 2: byline}  # so is the arXiv ID
+    assert index.postings(":cs.cl") == {1: byline, 2: byline}  # the category a result can be narrowed to
     assert "the" not in index.terms and "of" not in index.terms
 
 
@@ -410,7 +413,7 @@ def test_index_files_are_ascii_even_with_a_lone_surrogate() -> None:
     documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
     postings = {"broken": search.encode_postings([(0, 8)])}
     segment = search.Segment([search._json(d) for d in documents], postings, 1)
-    files = search.index_files(search.Index([segment], "0123456789abcdef"))
+    files = search.index_files(search.Index([segment], "0123456789abcdef", [(0, "2024-01-02")]))
     assert all(data.isascii() for _, data in files)
     name, data = files[-2]
     assert name == "search/d/00.js"
@@ -608,7 +611,7 @@ def test_typing_searches_again_and_keeps_the_address(tab: Tab) -> None:
     tab.page.wait_for_function("() => /result/.test(document.querySelector('.search-status').textContent)")
     tab.settled()
     assert "papers/2310.00207.html" in tab.results()  # the half-typed last word is completed
-    assert tab.page.evaluate("location.search") == "?q=sign%20langua"
+    assert tab.page.evaluate("location.search") == "?q=sign+langua"
     tab.page.fill("#search-q", "qwxzv")
     tab.page.wait_for_function("() => /No results/.test(document.querySelector('.search-status').textContent)")
     assert tab.results() == []

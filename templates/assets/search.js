@@ -33,7 +33,7 @@
 (function () {
   "use strict";
 
-  const FORMAT = 4; // the index version this script reads
+  const FORMAT = 5; // the index version this script reads
   const FIRST_RESULTS = 10; // shown at once; the documents of the others load on request
   const MORE_RESULTS = 20; // added by each "Show more"
   const DEBOUNCE_MS = 120;
@@ -481,6 +481,7 @@
 
   function resultItem(doc, terms, lang) {
     const [page, title, titleZh, authors, arxivId, venue, category] = doc;
+    const listed = doc[10] || "";
     const item = element("li", "result");
     const link = element("a", "title-en", "en");
     if (PAGE.test(page)) link.href = rootBase + page;
@@ -493,7 +494,7 @@
       appendMarked(zh, titleZh, matches(titleZh, terms), true);
       item.appendChild(zh);
     }
-    const byline = [authors, arxivId ? "arXiv:" + arxivId : "", venue, category].filter(Boolean).join(" · ");
+    const byline = [listed, authors, arxivId ? "arXiv:" + arxivId : "", venue, category].filter(Boolean).join(" · ");
     if (byline) {
       const p = element("p", "byline", "en"); // Latin script (Chinese names get their own spans)
       appendMarked(p, byline, matches(byline, terms), false);
@@ -549,7 +550,56 @@
     updateMore();
   }
 
-  async function search(query, ticket) {
+  /* The documents first listed from `from` to `to` (YYYY-MM-DD, either may be empty), as the
+   * range [low, high) of their numbers: documents are numbered by day (meta.days gives each
+   * day's first document and date, oldest first; papers with no date come first). */
+  function docRange(from, to) {
+    let low = null;
+    let high = meta.docs;
+    for (const [first, date] of meta.days) {
+      if (!date) continue;
+      if (to && date > to) {
+        high = first;
+        break;
+      }
+      if (low === null && (!from || date >= from)) low = first;
+    }
+    return [low === null ? high : low, high];
+  }
+
+  /* `found` narrowed to the reader's filters: first listed within the dates, in the category. */
+  async function narrow(found, filters) {
+    let kept = found;
+    if (filters.from || filters.to) {
+      const [low, high] = docRange(filters.from, filters.to);
+      kept = kept.filter((r) => r.doc >= low && r.doc < high);
+    }
+    if (filters.category) {
+      const term = meta.categoryTerm + filters.category.toLowerCase();
+      const list = decode(term, await loadShards(term));
+      const member = new Uint8Array(meta.docs);
+      for (const doc of list.docs) member[doc] = 1;
+      kept = kept.filter((r) => member[r.doc]);
+    }
+    return kept;
+  }
+
+  /* The filters as the status line says them, in English and Chinese. */
+  function filterWords(filters) {
+    const en = [];
+    const zh = [];
+    if (filters.from || filters.to) {
+      en.push("first listed " + (filters.from || "…") + " – " + (filters.to || "…"));
+      zh.push("首次收录于 " + (filters.from || "…") + " – " + (filters.to || "…"));
+    }
+    if (filters.category) {
+      en.push("in " + filters.category);
+      zh.push("分类 " + filters.category);
+    }
+    return en.length ? [", " + en.join(", "), "，" + zh.join("，")] : ["", ""];
+  }
+
+  async function search(query, ticket, filters) {
     await loadMeta();
     if (meta.version !== FORMAT) {
       say("The search index is of another version: rebuild the site.", "搜索索引版本不符，请重新生成网站。");
@@ -561,7 +611,8 @@
       say("Type a more specific word to search titles, authors, summaries and abstracts.", "请输入更具体的关键词。");
       return show([]);
     }
-    const found = planned.every((p) => p.terms.length) ? rank(planned) : [];
+    const found = await narrow(planned.every((p) => p.terms.length) ? rank(planned) : [], filters);
+    if (ticket !== latest) return;
     const state = { found: found, terms: new Set(planned.flatMap((p) => p.terms)), shown: 0, busy: false };
     // The first results as soon as their documents are in (each block is a file); the blocks of
     // the others load when the reader asks for more.
@@ -572,12 +623,14 @@
     const n = found.length;
     if (!n) {
       const lone = planned.some((p) => p.token.cjk && p.token.term.length === 1);
+      const [en, zh] = filterWords(filters);
       say(
-        "No results for “" + query.trim() + "”." + (lone ? " Chinese words need two characters." : ""),
-        "没有找到结果。" + (lone ? "中文请至少输入两个字。" : "")
+        "No results for “" + query.trim() + "”" + en + "." + (lone ? " Chinese words need two characters." : ""),
+        "没有找到结果" + zh + "。" + (lone ? "中文请至少输入两个字。" : "")
       );
     } else {
-      say(n === 1 ? "1 result" : n + " results", n + " 条结果");
+      const [en, zh] = filterWords(filters);
+      say((n === 1 ? "1 result" : n + " results") + en, n + " 条结果" + zh);
     }
   }
 
@@ -630,7 +683,8 @@
     }
   }
 
-  /* Search for `query` and show the results; resolves once they are in the page. */
+  /* Search for `query` and show the results, narrowed to the page's filters; resolves once they
+   * are in the page. */
   async function run(query) {
     const ticket = ++latest;
     query = String(query || "");
@@ -641,7 +695,7 @@
         say("Type to search titles, authors, summaries and abstracts.", "输入关键词，搜索标题、作者、摘要。");
         return show([]);
       }
-      await search(query, ticket);
+      await search(query, ticket, readFilters());
     } catch (error) {
       if (ticket !== latest) return;
       show([]);
@@ -649,10 +703,21 @@
     }
   }
 
+  /* The filters of the search page's form (from, to, category): each empty when not chosen. */
+  function readFilters() {
+    const form = document.querySelector("form.search-filters");
+    const value = (name) => (form && form.elements[name] ? form.elements[name].value.trim() : "");
+    return { from: value("from"), to: value("to"), category: value("category") };
+  }
+
   function syncAddress(query) {
     try {
       const url = new URL(location.href);
-      url.search = query ? "?q=" + encodeURIComponent(query) : "";
+      const params = new URLSearchParams();
+      if (query) params.set("q", query);
+      const filters = readFilters();
+      for (const name of ["from", "to", "category"]) if (filters[name]) params.set(name, filters[name]);
+      url.search = params.toString() ? "?" + params.toString() : "";
       history.replaceState(history.state, "", url.href);
     } catch (error) {
       // file:// may refuse to change the address: the results are right all the same
@@ -681,7 +746,23 @@
     // The reader switched languages (site.js's buttons, or another tab): snippets follow.
     new MutationObserver(relanguage).observe(document.documentElement, { attributeFilter: ["data-lang"] });
     const input = document.getElementById("search-q");
-    const query = new URLSearchParams(location.search).get("q") || "";
+    const params = new URLSearchParams(location.search);
+    const query = params.get("q") || "";
+    const filters = document.querySelector("form.search-filters");
+    if (filters) {
+      for (const name of ["from", "to", "category"]) {
+        if (filters.elements[name] && params.get(name)) filters.elements[name].value = params.get(name);
+      }
+      filters.hidden = false;
+      const again = (event) => {
+        if (event) event.preventDefault();
+        const text = input ? input.value : query;
+        syncAddress(text);
+        run(text);
+      };
+      filters.addEventListener("change", () => again());
+      filters.addEventListener("submit", again);
+    }
     let timer = 0;
     if (input) {
       input.value = query;
