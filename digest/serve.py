@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import socketserver
 import sys
 import threading
@@ -137,6 +138,17 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):  # the browser went away mid-answer
             return
         super().handle_error(request, client_address)
+
+
+_EDITOR_FILE = re.compile(r"^[.#~]|[~#]$|\.(tmp|bak|swp|swx|sw[a-p]|kate-swp)$|^4913$", re.IGNORECASE)
+"""Names editors give their temporary and backup files (`.#x.md`, `#x.md#`, `x.md~`, `x.md.tmp`,
+`.x.md.swp`, `4913`, `~$x.md`): no reason to rebuild, nor to name as changed. The build skips
+names that start with `.` in any case."""
+
+
+def editor_file(name: str) -> bool:
+    """Whether a file called `name` is an editor's temporary or backup file."""
+    return bool(_EDITOR_FILE.search(name))
 
 
 def _say(line: str) -> None:
@@ -268,7 +280,7 @@ class _Preview:
     def _in_tree(self, change: watchfiles.Change, path: str) -> bool:
         """A change in content/ or templates/ that matters: not an editor's swap file, nor the
         output folder when it lives inside one of them."""
-        if not self._wanted(change, path):
+        if not self._wanted(change, path) or editor_file(os.path.basename(path)):
             return False
         for output in {self.output, os.path.abspath(self.config.output)}:
             name = os.path.basename(output)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from digest.errors import DigestError
-from digest.serve import BUILD_ENDPOINT, SCRIPT_ID, serve
+from digest.serve import BUILD_ENDPOINT, SCRIPT_ID, editor_file, serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage
@@ -265,3 +265,16 @@ def test_the_open_page_reloads_after_a_rebuild(running: Running, browser: Browse
         assert not problems, problems
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    "name", [".#cs.CL.md", "#cs.CL.md#", "cs.CL.md~", "cs.CL.md.tmp", ".cs.CL.md.swp", "4913", "~$cs.CL.md",
+             ".goutputstream-ABC123", "paper.html.kate-swp", "style.css.bak"],
+)  # fmt: skip
+def test_an_editors_temporary_file_is_no_change(name: str) -> None:
+    assert editor_file(name)
+
+
+@pytest.mark.parametrize("name", ["cs.CL.md", "2023-10-03.txt", "paper.html", "style.css", "site.js", "4914"])
+def test_a_digest_or_template_is_a_change(name: str) -> None:
+    assert not editor_file(name)
