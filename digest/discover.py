@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
@@ -32,8 +33,15 @@ def skipped(config: Config) -> tuple[str, ...]:
     return () if config.base_url else SKIPPED
 
 
+def robots_here(config: Config) -> bool:
+    """Whether the site is published at its host's root, the one place crawlers read
+    `robots.txt` from: a site at a sub-path (`https://user.github.io/repo/`) gets none."""
+    return bool(config.base_url) and urlsplit(config.base_url).path in ("", "/")
+
+
 def sitemap_files(pages: Iterable[str], config: Config) -> Iterator[tuple[str, bytes]]:
-    """`sitemap.xml` listing `pages` (output paths of HTML pages), and `robots.txt` pointing to it."""
+    """`sitemap.xml` listing `pages` (output paths of HTML pages), and `robots.txt` pointing to it
+    where crawlers look for one (`robots_here`)."""
     if not config.base_url:
         return
     urls = sorted(config.base_url + page for page in pages)
@@ -49,7 +57,8 @@ def sitemap_files(pages: Iterable[str], config: Config) -> Iterator[tuple[str, b
             SITEMAP,
             _xml(f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</sitemapindex>'),
         )
-    yield ROBOTS, f"User-agent: *\nAllow: /\nSitemap: {config.base_url}{SITEMAP}\n".encode()
+    if robots_here(config):
+        yield ROBOTS, f"User-agent: *\nAllow: /\nSitemap: {config.base_url}{SITEMAP}\n".encode()
 
 
 def _urlset(urls: list[str]) -> bytes:

@@ -22,21 +22,38 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
-def with_base_url(site: Path) -> Path:
+def with_base_url(site: Path, base: str = BASE) -> Path:
     settings = site / "site.toml"
     text = settings.read_text(encoding="utf-8") if settings.exists() else ""
-    settings.write_text(f'{text}\nbase_url = "{BASE}"\n', encoding="utf-8")
+    settings.write_text(f'{text}\nbase_url = "{base}"\n', encoding="utf-8")
     build(load_config(settings))
     return site / "public"
 
 
-def test_sitemap_lists_every_page_and_robots_points_to_it(seed_site: Path) -> None:
+def test_sitemap_lists_every_page(seed_site: Path) -> None:
     public = with_base_url(seed_site)
     pages = sorted(p.relative_to(public).as_posix() for p in public.rglob("*.html"))
     root = ElementTree.fromstring((public / "sitemap.xml").read_bytes())
     assert root.tag == f"{SITEMAP}urlset"
     assert sorted(loc.text or "" for loc in root.iter(f"{SITEMAP}loc")) == [BASE + page for page in pages]
-    assert (public / "robots.txt").read_text(encoding="utf-8").splitlines()[-1] == f"Sitemap: {BASE}sitemap.xml"
+
+
+def test_robots_points_to_the_sitemap_at_a_hosts_root(seed_site: Path) -> None:
+    public = with_base_url(seed_site, "https://example.org/")
+    robots = (public / "robots.txt").read_text(encoding="utf-8")
+    assert robots.splitlines()[-1] == "Sitemap: https://example.org/sitemap.xml"
+
+
+def test_a_site_at_a_sub_path_gets_no_robots_and_the_build_says_why(
+    seed_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Crawlers read robots.txt at a host's root only: at `/digest/robots.txt` none would."""
+    (seed_site / "site.toml").write_text(f'base_url = "{BASE}"\n', encoding="utf-8")
+    monkeypatch.chdir(seed_site)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0
+    assert (seed_site / "public" / "sitemap.xml").is_file() and not (seed_site / "public" / "robots.txt").exists()
+    assert "note: no robots.txt: base_url is a sub-path" in result.stderr
 
 
 def test_pages_carry_canonical_and_opengraph_links(seed_site: Path) -> None:
@@ -90,7 +107,7 @@ def test_a_large_site_gets_a_sitemap_index(seed_site: Path) -> None:
     config = load_config(seed_site / "site.toml")
     pages = [f"papers/{n}.html" for n in range(2 * MAX_SITEMAP_URLS + 1)]
     files = dict(sitemap_files(pages, config))
-    assert set(files) == {"sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "robots.txt"}
+    assert set(files) == {"sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"}  # at a sub-path
     index = ElementTree.fromstring(files["sitemap.xml"])
     assert index.tag == f"{SITEMAP}sitemapindex"
     assert [loc.text for loc in index.iter(f"{SITEMAP}loc")] == [f"{BASE}sitemap-{n}.xml" for n in (1, 2, 3)]
