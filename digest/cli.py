@@ -15,13 +15,14 @@ from digest.build import UpdateInterrupted, load
 from digest.build import build as build_site_folder
 from digest.census import Tally
 from digest.config import CONFIG_FILE, load_config
-from digest.discover import skipped
+from digest.discover import ROBOTS, SITEMAP, robots_here, skipped
 from digest.errors import Diagnostic, DigestError, count, printable
 from digest.export import export_papers
 from digest.importer import import_feeds
 from digest.progress import for_terminal
 from digest.scaffold import init_site
 from digest.serve import serve
+from digest.write import folder_size
 
 # Exit codes, documented in the README.
 OK = 0
@@ -112,8 +113,21 @@ def build(
             f"note: no base_url in {CONFIG_FILE}, so no {', '.join(missing)}; the site works without them",
             err=True,
         )
+    elif not robots_here(config):
+        click.echo(
+            f"note: no {ROBOTS}: base_url is a sub-path, and crawlers read {ROBOTS} only at a host's root; "
+            f"submit {SITEMAP} to search engines instead",
+            err=True,
+        )
     if profile:
         click.echo("\n".join(result.profile.report()), err=True)
+    if result.written and (size := folder_size(result.output)) > PUBLISHED_LIMIT:
+        click.echo(
+            f"warning: the site in {_shown(result.output)} is {size / 1e9:.2f} GB; GitHub Pages publishes sites "
+            f"of up to {PUBLISHED_LIMIT / 1e9:g} GB\n"
+            "  hint: publish it elsewhere, or split the content into several sites",
+            err=True,
+        )
     pages = _count(result.pages, "page")
     done = {
         "full": f"{pages} written to {_shown(result.output)}",
@@ -296,6 +310,10 @@ def serve_(port: int, open_browser: bool, config_path: Path | None) -> None:
         click.echo("stopped", err=True)
 
 
+PUBLISHED_LIMIT = 1_000_000_000
+"""Bytes: GitHub Pages documents 1 GB as the largest site it publishes; a larger site is warned of."""
+
+
 def _report(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)
@@ -303,7 +321,7 @@ def _report(diagnostics: list[Diagnostic]) -> None:
 
 def _equation(tally: Tally) -> str:
     lost = f" + LOST {len(tally.lost)}" if tally.lost else ""
-    return f"papers found {tally.found} = published {tally.published} + reported {tally.reported}{lost}"
+    return f"listings found {tally.found} = published {tally.published} + reported {tally.reported}{lost}"
 
 
 def _tally(diagnostics: list[Diagnostic]) -> str:

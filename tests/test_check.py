@@ -34,7 +34,7 @@ def test_clean_content_passes_and_nothing_is_written(in_site: Path) -> None:
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "checked 2 files: 208 papers (papers found 210 = published 210 + reported 0), 0 errors, 0 warnings\n"
+        "checked 2 files: 208 papers (listings found 210 = published 210 + reported 0), 0 errors, 0 warnings\n"
     )
     assert not (in_site / "public").exists()
 
@@ -45,7 +45,7 @@ def test_errors_exit_1_with_located_diagnostics(in_site: Path) -> None:
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "content/arxiv/2023-10-04/cs.CL.md:6:1: error: table row cannot be read" in result.stdout
-    assert "papers found 280 = published 280 + reported 0" in result.stdout, "the row's block still publishes it"
+    assert "listings found 280 = published 280 + reported 0" in result.stdout, "the row's block still publishes it"
     assert result.stdout.rstrip().endswith("1 error, 1 warning"), "and its block has no row"
 
 
@@ -104,4 +104,4 @@ def test_diagnostics_never_print_control_characters(in_site: Path) -> None:
 
 def test_a_file_named_twice_is_checked_once(in_site: Path) -> None:
     result = CliRunner().invoke(main, ["check", "content", "content/arxiv/2023-10-03/cs.CL.md"])
-    assert result.exit_code == 0 and result.stdout.startswith("checked 2 files: 208 papers (papers found 210 ")
+    assert result.exit_code == 0 and result.stdout.startswith("checked 2 files: 208 papers (listings found 210 ")

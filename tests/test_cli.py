@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from digest import cli
 from digest.cli import main
+from digest.write import folder_size
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_build_ends_with_one_summary_line(in_site: Path) -> None:
     assert result.stderr.splitlines()[-1].startswith("note: no base_url in site.toml")  # after progress lines
     assert re.fullmatch(
         r"built 208 papers from 2 files: 2\d\d pages written to public/ in \d+\.\d\d s; "
-        r"papers found 210 = published 210 \+ reported 0\n",
+        r"listings found 210 = published 210 \+ reported 0\n",
         result.stdout,
     )
     assert (in_site / "public" / "index.html").is_file()
@@ -66,7 +68,7 @@ def test_bad_file_is_reported_and_the_rest_is_published(in_site: Path) -> None:
     assert "content/arxiv/2023-10-04/cs.CL.md:5:1: error: table row cannot be read" in result.stderr
     assert "hint:" in result.stderr
     assert "built 208 papers from 3 files" in result.stdout and "(1 error, 0 warnings)" in result.stdout
-    assert "papers found 211 = published 210 + reported 1" in result.stdout
+    assert "listings found 211 = published 210 + reported 1" in result.stdout
     assert (in_site / "public" / "papers" / "2310.00212.html").is_file()
 
 
@@ -144,3 +146,15 @@ def test_export_prints_json(in_site: Path) -> None:
     assert result.exit_code == 0, result.output
     papers = json.loads(result.stdout)
     assert len(papers) == 208 and papers[0]["page"].startswith("papers/")
+
+
+def test_a_site_past_what_github_pages_publishes_is_warned_of(seed_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(seed_site)
+    built = CliRunner().invoke(main, ["build"])
+    assert built.exit_code == 0 and "GitHub Pages" not in built.stderr
+    size = folder_size(seed_site / "public")
+    assert size == sum(p.stat().st_size for p in (seed_site / "public").rglob("*") if p.is_file())
+    monkeypatch.setattr(cli, "PUBLISHED_LIMIT", size - 1)
+    again = CliRunner().invoke(main, ["build", "--full"])
+    assert again.exit_code == 0
+    assert f"warning: the site in public/ is {size / 1e9:.2f} GB; GitHub Pages publishes sites of up to" in again.stderr
