@@ -103,9 +103,10 @@ INSPECT = r"""() => {
     const rel = (a.getAttribute("rel") || "").toLowerCase().split(/\s+/);
     if (!rel.includes("noopener") || !rel.includes("noreferrer")) noRel.push(show(a));
   }
+  // The theme's forms (the search box, and the search page's filters) are the only ones.
   const injected = [...document.querySelectorAll(
     "img[src='x'], svg, iframe, frame, object, embed, base, meta[http-equiv], form, textarea, plaintext"
-  )].filter((el) => !el.matches("header.masthead form.search-box")).map(show);  // the theme's one form
+  )].filter((el) => !el.matches("header.masthead form.search-box, main form.search-filters")).map(show);
   // Formulas are built at build time from an allowlist: nothing else may sit inside <math>.
   const MATHML = new Set(["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
     "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded",
