@@ -223,3 +223,18 @@ def test_search_results_narrow_to_dates_and_a_category(history: tuple[Path, Buil
         assert tab.errors == []
     finally:
         context.close()
+
+
+def test_the_home_page_opens_on_the_newest_day(history: tuple[Path, BuildResult]) -> None:
+    site, result = history
+    assert result.site is not None
+    newest = result.site.dates[0]
+    assert newest.key == DAYS[-1]
+    home = read(site, "index.html")
+    today = home[home.index('id="today"') :]
+    assert f'href="dates/{DAYS[-1]}.html"' in today.split("</h2>")[0]
+    shown = re.findall(r'href="(papers/[^"]+\.html)"', today)
+    assert len(shown) == len(set(shown)) == len(newest.papers), "each paper of the day once"
+    assert f'href="dates/{DAYS[-2]}.html"' in today, "and a link to the day before"
+    before = read(site, f"dates/{DAYS[-2]}.html")
+    assert f'href="../dates/{DAYS[-1]}.html"' in before and f'href="../dates/{DAYS[-3]}.html"' in before
