@@ -33,8 +33,9 @@ def gist(abstract: str) -> str:
         return text
     cut = text.rfind(" ", 0, LIMIT)
     head = text[: cut if cut > 0 else LIMIT]
-    if head.count("$") % 2:  # never end inside a formula
-        head = head[: head.rfind("$")]
+    formula = head.rfind("$") if head.count("$") % 2 else -1
+    if formula >= SHORT:  # never end inside a formula, unless it leaves next to nothing (or a `$` is a price)
+        head = head[:formula]
     return head.rstrip(" ,;:–—-") + "…"
 
 

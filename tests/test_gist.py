@@ -60,6 +60,12 @@ def test_a_cut_never_ends_inside_a_formula() -> None:
     assert cut.endswith("…") and cut.count("$") == 0
 
 
+def test_a_formula_or_price_near_the_start_still_leaves_a_gist() -> None:
+    for abstract in ("$" + "a " * 200, "It costs $5 to " + "run " * 100):
+        cut = gist(abstract)
+        assert len(cut) > SHORT and cut.endswith(" a…" if abstract[0] == "$" else "run…")
+
+
 def test_a_long_first_sentence_stands_alone() -> None:
     assert len(FIRST) >= SHORT
     assert gist(f"{FIRST} {SECOND}") == FIRST
@@ -71,4 +77,5 @@ def test_a_gist_is_the_start_of_the_abstract(abstract: str) -> None:
     head = abstract.partition("\n\n")[0].strip()
     assert head.startswith(cut.removesuffix("…").rstrip())
     assert len(cut) <= LIMIT + 1
-    assert cut.count("$") % 2 == 0 or head.count("$") % 2
+    # A cut ends inside a formula only where the formula opens too early to leave anything before it.
+    assert cut.count("$") % 2 == 0 or head.count("$") % 2 or cut.rfind("$") < SHORT

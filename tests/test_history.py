@@ -220,6 +220,13 @@ def test_search_results_narrow_to_dates_and_a_category(history: tuple[Path, Buil
             by_page = {p.page: p for p in expected}
             for href, byline in zip(tab.results(), shown, strict=True):
                 assert byline.startswith(by_page[href].first_date), "a result shows the date it was first listed"
+        # A category from the address is matched whatever its case, and one the site lacks is kept, finding nothing.
+        tab.open("learning&category=cs.cl")
+        in_cl = [p for p in papers if "cs.CL" in p.categories]
+        assert tab.status().startswith(f"{len(in_cl)} result"), tab.status()
+        assert tab.page.input_value("select[name=category]") == "cs.CL"
+        tab.open("learning&category=no.such")
+        assert tab.page.input_value("select[name=category]") == "no.such" and tab.results() == []
         assert tab.errors == []
     finally:
         context.close()

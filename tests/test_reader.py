@@ -266,6 +266,12 @@ def test_tables_filter_by_text_and_category_and_sort(context: BrowserContext, pu
     tab.click("table.papers th:first-child button.sort")
     assert tab.get_attribute("table.papers th:first-child", "aria-sort") == "descending"
     assert [row["title"] for row in visible_rows(tab)] == titles[::-1]
+    # The Where column sorts arXiv papers by ID, in order of submission, before the venues.
+    tab.click("table.papers th:last-child button.sort")
+    wheres = tab.evaluate("""() => [...document.querySelectorAll("table.papers tbody tr")]
+      .map((row) => row.cells[row.cells.length - 1].textContent.trim())""")
+    ids = [where.split()[1] for where in wheres if where.startswith("arXiv ")]
+    assert len(ids) >= 70 and ids == sorted(ids) and wheres[: len(ids)] == [w for w in wheres if w.startswith("arXiv ")]
 
 
 def test_venue_filter_by_kind_hides_empty_groups(context: BrowserContext, public: Path) -> None:

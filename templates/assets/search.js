@@ -751,7 +751,16 @@
     const filters = document.querySelector("form.search-filters");
     if (filters) {
       for (const name of ["from", "to", "category"]) {
-        if (filters.elements[name] && params.get(name)) filters.elements[name].value = params.get(name);
+        const field = filters.elements[name];
+        const wanted = params.get(name);
+        if (!field || !wanted) continue;
+        if (field.options) {
+          // A category the site does not have stays chosen and shown (it finds nothing), not dropped.
+          const known = [...field.options].find((option) => option.value.toLowerCase() === wanted.toLowerCase());
+          field.value = known ? known.value : field.appendChild(new Option(wanted, wanted)).value;
+        } else {
+          field.value = wanted;
+        }
       }
       filters.hidden = false;
       const again = (event) => {
