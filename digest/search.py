@@ -787,9 +787,8 @@ def _segment(part: Part) -> Segment:
 
 def _shard_count(postings: dict[str, str]) -> int:
     """The fewest shards (a power of two) that keep each near `SHARD_TARGET` bytes."""
-    # Bytes as written: a term's non-ASCII characters as JSON escapes (\uXXXX, about 6 each).
-    # `backslashreplace` works character by character, so all terms can go in one call.
-    size = len("".join(postings).encode("ascii", "backslashreplace")) + sum(map(len, postings.values()))
+    # Bytes as written: terms in UTF-8 (a lone surrogate as its escape, about as long).
+    size = len("".join(postings).encode("utf-8", "surrogatepass")) + sum(map(len, postings.values()))
     size += 6 * len(postings)
     shards = 1
     while size / shards > SHARD_TARGET:
@@ -798,19 +797,25 @@ def _shard_count(postings: dict[str, str]) -> int:
 
 
 def _script(call: str, *arguments: object) -> bytes:
-    """One call of `DigestSearch`, in ASCII: a lone surrogate is written as its escape, and the
-    file reads the same whatever encoding a browser assumes for it."""
+    """One call of `DigestSearch`, as `_call` writes it."""
     return _call(call, *map(_json, arguments))
 
 
 def _call(call: str, *arguments: str) -> bytes:
-    """One call of `DigestSearch` with arguments already written as JSON (ASCII)."""
-    return f"DigestSearch.{call}({','.join(arguments)});\n".encode("ascii")
+    """One call of `DigestSearch` with arguments already written as JSON, in UTF-8: half the bytes
+    of escaping Chinese (`\\u6df1`). The byte order mark makes a browser read the file as UTF-8
+    whatever a server says of its encoding; a lone surrogate, which UTF-8 cannot hold, is written
+    as its escape."""
+    return f"\ufeffDigestSearch.{call}({','.join(arguments)});\n".encode("utf-8", "backslashreplace")
+
+
+_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def _json(value: object) -> str:
-    """`value` as compact JSON, in ASCII."""
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    """`value` as compact JSON; the line and paragraph separators escaped, as older browsers end a
+    script's line at them."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SEPARATORS)
 
 
 def file_name(folder: str, number: int, count: int) -> str:

@@ -247,13 +247,14 @@ class Index:
 
 
 def read_call(path: Path) -> tuple[str, list[Any]]:
-    text = path.read_text(encoding="utf-8")
-    match = CALL.fullmatch(text)
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff"), f"{path.name} says it is UTF-8"
+    match = CALL.fullmatch(text[1:])
     assert match, f"{path.name} is one call of DigestSearch"
-    assert text.isascii(), f"{path.name} is ASCII"
+    assert "\u2028" not in text and "\u2029" not in text, f"{path.name} has no raw line separator"
     arguments: list[Any] = json.loads(f"[{match[2]}]")
-    compact = ",".join(json.dumps(a, ensure_ascii=True, separators=(",", ":")) for a in arguments)
-    assert match[2] == compact, f"{path.name} is compact JSON"
+    compact = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
+    assert match[2] == compact.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), f"{path.name} is compact"
     return match[1], arguments
 
 
@@ -409,15 +410,18 @@ def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
     assert "x" in segment.postings and "2" in segment.postings  # the formula's text is still found
 
 
-def test_index_files_are_ascii_even_with_a_lone_surrogate() -> None:
+def test_index_files_are_utf8_even_with_a_lone_surrogate() -> None:
     documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
-    postings = {"broken": search.encode_postings([(0, 8)])}
+    postings = {"broken": search.encode_postings([(0, 8)]), "标题": search.encode_postings([(0, 2)])}
     segment = search.Segment([search._json(d) for d in documents], postings, 1)
     files = search.index_files(search.Index([segment], "0123456789abcdef", [(0, "2024-01-02")]))
-    assert all(data.isascii() for _, data in files)
+    for _, data in files:
+        text = data.decode("utf-8")  # strict: a lone surrogate is an escape, not a broken byte
+        assert text.startswith("\ufeffDigestSearch.") and "\u2028" not in text
     name, data = files[-2]
     assert name == "search/d/00.js"
-    match = CALL.fullmatch(data.decode("ascii"))
+    assert "总结".encode() in data and b"\\u603b" not in data, "Chinese is written as itself, not escaped"
+    match = CALL.fullmatch(data.decode("utf-8")[1:])
     assert match and json.loads(f"[{match[2]}]") == [0, documents]
 
 

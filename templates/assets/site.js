@@ -120,8 +120,32 @@
     tools.appendChild(toggle);
   }
 
+  // The search box: the search page it leads to needs JavaScript, so it is made here too.
+  function makeSearchBox(tools) {
+    var form = document.createElement("form");
+    form.className = "search-box";
+    form.setAttribute("role", "search");
+    form.setAttribute("action", tools.getAttribute("data-search") || "search.html");
+    form.setAttribute("method", "get");
+    var label = document.createElement("label");
+    label.className = "visually-hidden";
+    label.htmlFor = "search-q";
+    label.appendChild(bilingual("Search papers", "搜索论文"));
+    var input = document.createElement("input");
+    input.id = "search-q";
+    input.name = "q";
+    input.type = "search";
+    input.placeholder = "Search · 搜索";
+    input.autocomplete = "off";
+    input.setAttribute("enterkeyhint", "search");
+    form.appendChild(label);
+    form.appendChild(input);
+    tools.insertBefore(form, tools.firstChild);
+  }
+
   function setUpControls() {
     var tools = document.querySelector(".masthead .tools");
+    if (tools && !document.querySelector("form.search-box")) makeSearchBox(tools);
     if (tools && !document.querySelector(".lang-switch")) makeControls(tools);
     var group = document.querySelector(".lang-switch");
     if (group) {
@@ -332,6 +356,27 @@
     return copied;
   }
 
+  // A BibTeX block's copy button and the status line that says what it did.
+  function makeCopyButton(code) {
+    var pre = code.parentNode;
+    if (pre.nextElementSibling && pre.nextElementSibling.querySelector("button[data-copy]")) return;
+    var tools = document.createElement("p");
+    tools.className = "cite-tools";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.setAttribute("data-copy", code.id);
+    button.appendChild(bilingual("Copy BibTeX", "复制 BibTeX"));
+    var status = document.createElement("span");
+    status.className = "copy-status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    tools.appendChild(button);
+    tools.appendChild(document.createTextNode(" "));
+    tools.appendChild(status);
+    pre.parentNode.insertBefore(tools, pre.nextSibling);
+  }
+
   function setUpCopy(button) {
     var target = document.getElementById(button.getAttribute("data-copy"));
     if (!target) return;
@@ -371,6 +416,7 @@
     Array.prototype.forEach.call(sortable, makeSortable);
     var filterable = Array.prototype.slice.call(document.querySelectorAll("table[data-filterable]"));
     if (filterable.length) makeFilters(filterable);
+    Array.prototype.forEach.call(document.querySelectorAll("pre.bibtex > code[id]"), makeCopyButton);
     Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), setUpCopy);
   });
 })();
