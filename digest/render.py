@@ -78,7 +78,8 @@ def environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # a build makes its own environment: templates never change under it
     )
-    env.filters["bi"] = bilingual
+    en_lang = EN_LANG if config.language == "zh" else ""
+    env.filters["bi"] = lambda english, chinese: bilingual(english, chinese, en_lang)
     env.filters["text"] = mark_chinese
     env.filters["rich"] = rich
     env.filters["rich_zh"] = lambda text: rich(text, chinese=True)
@@ -94,6 +95,7 @@ def environment(config: Config) -> jinja2.Environment:
         arxiv_abs=urls.arxiv_abs,
         arxiv_pdf=urls.arxiv_pdf,
         links=urls,
+        en_lang=Markup(en_lang),
         json_ld=lambda paper, page: discover.json_ld(paper, page, config),
         pages_around=pages_around,
     )
@@ -116,12 +118,18 @@ def pages_around(number: int, count: int, reach: int = 2) -> list[int | None]:
     return out
 
 
-def bilingual(english: str, chinese: str) -> Markup:
-    """`{{ "Summary"|bi("总结") }}`: a label in both languages, each marked with its own, as the
-    `bi` macro writes it. On fixed text Jinja calls it once, when it compiles the template."""
-    return Markup('<span class="l-en" lang="en">{}</span> <span class="l-zh" lang="zh-Hans">{}</span>').format(
-        english, chinese
+def bilingual(english: str, chinese: str, en_lang: str = "") -> Markup:
+    """`{{ "Summary"|bi("总结") }}`: a label in both languages, as the `bi` macro writes it. On
+    fixed text Jinja calls it once, when it compiles the template. `en_lang`: see `EN_LANG`."""
+    return Markup('<span class="l-en"{}>{}</span> <span class="l-zh" lang="zh-Hans">{}</span>').format(
+        Markup(en_lang), english, chinese
     )
+
+
+EN_LANG = ' lang="en"'
+"""The attribute that marks a label's English half, written only on a site whose pages say they
+are Chinese (language = "zh"). Elsewhere the page's own `lang` is English, and when a reader
+chooses Chinese only the English half is hidden: a site of 60,000 pages saves 8 MB."""
 
 
 def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
@@ -206,6 +214,7 @@ class Pages:
         self._links = {
             "category_pages": {c.key: c.page for c in site.categories},
             "venue_pages": {c.key: c.page for c in site.venues},
+            "date_pages": {c.key: c.page for c in site.dates},
         }
         # For links to a paper's own category and venues: a page's fingerprint covers the
         # links of the papers it shows, not the whole of these tables.
@@ -272,12 +281,14 @@ class Pages:
 
     def paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
         """A paper is made from its records alone (their files, lines, digest pages and the
-        channels of those digests); it links to its categories' pages and its venues' pages."""
+        channels of those digests); it links to its categories' pages and its venues' pages, and
+        lists link to the page of the date it was first listed."""
         pages = self.site.digest_pages
         made_of = (f"{tokens.get(r.source, '')}:{r.source}:{r.line}:{pages[r.source]}" for r in paper.appearances)
         categories = (self._links["category_pages"].get(category, "") for category in paper.categories)
         venues = (self._links["venue_pages"].get(venue_label(r.venue, r.year), "") for r in paper.venue_sides)
-        return fingerprint(paper.id, paper.page, *categories, *venues, *made_of)
+        first = self._links["date_pages"].get(paper.first_date, "")
+        return fingerprint(paper.id, paper.page, first, *categories, *venues, *made_of)
 
     def render(self, job: PageJob) -> bytes:
         site, part = self.site, job.part

@@ -77,6 +77,16 @@ def test_paper_pages_describe_a_scholarly_article(seed_site: Path) -> None:
     assert article["author"][0] == {"@type": "Person", "name": "Andrew Lampinen"}
     assert article["identifier"] == "arXiv:2305.16183" and article["url"] == f"{BASE}papers/2305.16183.html"
     assert article["isPartOf"]["name"] == "NeurIPS 2023"
+    # Its description is the abstract's gist, not the whole abstract the page already holds.
+    description = article["description"]
+    assert 20 < len(description) <= 301 and description[-1] in ".!?…" and "abstract" not in article
+
+
+def test_json_ld_writes_chinese_as_itself(seed_site: Path) -> None:
+    public = with_base_url(seed_site)
+    html = (public / "papers" / "2310.00212.html").read_text(encoding="utf-8")
+    (found,) = JSON_LD.findall(html)
+    assert json.loads(found)["alternativeHeadline"] in found, "not escaped as \\uXXXX"
 
 
 def test_json_ld_cannot_end_its_script(tmp_path: Path) -> None:

@@ -266,12 +266,25 @@ def test_tables_filter_by_text_and_category_and_sort(context: BrowserContext, pu
     tab.click("table.papers th:first-child button.sort")
     assert tab.get_attribute("table.papers th:first-child", "aria-sort") == "descending"
     assert [row["title"] for row in visible_rows(tab)] == titles[::-1]
-    # The Where column sorts arXiv papers by ID, in order of submission, before the venues.
+    # The Where column of a day's papers sorts them by arXiv ID, in order of submission.
+    tab.goto(url(public, "dates/2023-10-03.html"))
     tab.click("table.papers th:last-child button.sort")
     wheres = tab.evaluate("""() => [...document.querySelectorAll("table.papers tbody tr")]
       .map((row) => row.cells[row.cells.length - 1].textContent.trim())""")
-    ids = [where.split()[1] for where in wheres if where.startswith("arXiv ")]
-    assert len(ids) >= 70 and ids == sorted(ids) and wheres[: len(ids)] == [w for w in wheres if w.startswith("arXiv ")]
+    ids = [where.split()[1] for where in wheres]
+    assert len(ids) == 70 and all(w.startswith("arXiv ") for w in wheres) and ids == sorted(ids)
+
+
+def test_a_channels_digest_leads_to_its_day_narrowed_to_the_channel(context: BrowserContext, public: Path) -> None:
+    tab = open_page(context, public, DIGEST)
+    tab.click("main p a[href*='dates/']")
+    assert tab.url.endswith("dates/2023-10-03.html?category=cs.CL")
+    assert tab.input_value("select[data-dimension=category]") == "cs.CL"
+    tab.goto(url(public, "dates/2023-10-03.html?category=cs.LG"))
+    rows = visible_rows(tab)
+    assert 0 < len(rows) < 70 and all("cs.LG" in row["category"].split() for row in rows)
+    tab.goto(url(public, "dates/2023-10-03.html?category=no.such"))
+    assert len(visible_rows(tab)) == 70, "a category the page lacks filters nothing"
 
 
 def test_venue_filter_by_kind_hides_empty_groups(context: BrowserContext, public: Path) -> None:

@@ -101,9 +101,9 @@ def test_digest_and_collection_pages(built: tuple[Path, object]) -> None:
     assert digest.count('<tr id="ref-') == 70
     assert "../../../papers/2310.00212.html" in digest
     venue = (public / "venues" / "neurips-2023.html").read_text(encoding="utf-8")
-    assert '9 <span class="l-en" lang="en">Oral</span>' in venue and "131 <span" in venue
-    assert 'id="kind-1"><span class="l-en" lang="en">Oral<' in venue
-    assert 'id="kind-2"><span class="l-en" lang="en">Poster<' in venue
+    assert '9 <span class="l-en">Oral</span>' in venue and "131 <span" in venue
+    assert 'id="kind-1"><span class="l-en">Oral<' in venue
+    assert 'id="kind-2"><span class="l-en">Poster<' in venue
     home = (public / "index.html").read_text(encoding="utf-8")
     for target in (
         "papers.html",
@@ -132,8 +132,24 @@ def test_every_link_is_relative_and_names_a_file(built: tuple[Path, object]) -> 
         for url in re.findall(r'(?:href|src)="([^"]*)"', page.read_text(encoding="utf-8")):
             if url.startswith(("https://", "http://")):
                 continue
-            names_file = re.search(r"\.(html|css|js|atom)(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
+            # A link may choose a filter of the page it opens (`dates/D.html?category=cs.CL`).
+            names_file = re.search(r"\.(html|css|js|atom)(\?[\w.=&%-]+)?(#.*)?$", url) or re.fullmatch(r"#[\w-]+", url)
             assert not url.startswith("/") and names_file, (page, url)
+
+
+def test_a_labels_english_half_is_marked_only_where_the_page_is_chinese(seed_site: Path) -> None:
+    """Pages say lang="en" (or "zh-Hans" on a site whose language is "zh"): a label's English half
+    takes the page's language, and needs its own only on a Chinese page."""
+    page = seed_site / "public" / "papers" / "2310.00212.html"
+    build(load_config(seed_site / "site.toml"))
+    english = page.read_text(encoding="utf-8")
+    assert '<html lang="en"' in english and '<span class="l-en">Summary</span>' in english
+    assert 'class="l-en" lang="en"' not in english
+    (seed_site / "site.toml").write_text('language = "zh"\n', encoding="utf-8")
+    build(load_config(seed_site / "site.toml"))
+    chinese = page.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans"' in chinese and '<span class="l-en" lang="en">Summary</span>' in chinese
+    assert '<span class="l-en">' not in chinese
 
 
 def test_pagination_splits_long_collections(seed_site: Path) -> None:
@@ -166,7 +182,7 @@ def pager_links(public: Path, page: str) -> list[tuple[str, str]]:
     html = public.joinpath(page).read_text(encoding="utf-8")
     pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
     links = re.findall(r'<a (?:rel="\w+" )?href="([^"]+)">(.*?)</a>', pager[0] if pager else "", re.S)
-    return [(re.findall(r'lang="en">(\w+)<', text)[0], href) for href, text in links]
+    return [(re.findall(r'class="l-en">(\w+)<', text)[0], href) for href, text in links]
 
 
 def test_pagers_stay_small_however_long_the_collection(seed_site: Path) -> None:

@@ -330,6 +330,14 @@
     }
     input.addEventListener("input", update);
     selects.forEach(function (select) { select.addEventListener("change", update); });
+    // A link can choose a filter: dates/2024-03-04.html?category=cs.CL shows that channel's papers.
+    var wanted = new URLSearchParams(location.search);
+    selects.forEach(function (select) {
+      var value = wanted.get(select.getAttribute("data-dimension"));
+      for (var i = 0; value && i < select.options.length; i++) {
+        if (select.options[i].value === value) select.value = value;
+      }
+    });
     var first = tables[0].closest(".group") || tables[0].closest(".table-scroll") || tables[0];
     first.parentNode.insertBefore(bar, first);
     update();
