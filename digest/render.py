@@ -96,7 +96,7 @@ def environment(config: Config) -> jinja2.Environment:
         arxiv_pdf=urls.arxiv_pdf,
         links=urls,
         en_lang=Markup(en_lang),
-        json_ld=lambda paper, page: discover.json_ld(paper, page, config),
+        json_ld=discover.json_ld,
         pages_around=pages_around,
     )
     return env
@@ -121,9 +121,7 @@ def pages_around(number: int, count: int, reach: int = 2) -> list[int | None]:
 def bilingual(english: str, chinese: str, en_lang: str = "") -> Markup:
     """`{{ "Summary"|bi("总结") }}`: a label in both languages, as the `bi` macro writes it. On
     fixed text Jinja calls it once, when it compiles the template. `en_lang`: see `EN_LANG`."""
-    return Markup('<span class="l-en"{}>{}</span> <span class="l-zh" lang="zh-Hans">{}</span>').format(
-        Markup(en_lang), english, chinese
-    )
+    return Markup('<l-en{}>{}</l-en> <l-zh lang="zh-Hans">{}</l-zh>').format(Markup(en_lang), english, chinese)
 
 
 EN_LANG = ' lang="en"'

@@ -75,11 +75,12 @@ def test_paper_pages_describe_a_scholarly_article(seed_site: Path) -> None:
     assert article["@type"] == "ScholarlyArticle" and article["@context"] == "https://schema.org"
     assert article["headline"] == "Passive learning of active causal strategies in agents and language models"
     assert article["author"][0] == {"@type": "Person", "name": "Andrew Lampinen"}
-    assert article["identifier"] == "arXiv:2305.16183" and article["url"] == f"{BASE}papers/2305.16183.html"
-    assert article["isPartOf"]["name"] == "NeurIPS 2023"
-    # Its description is the abstract's gist, not the whole abstract the page already holds.
-    description = article["description"]
-    assert 20 < len(description) <= 301 and description[-1] in ".!?…" and "abstract" not in article
+    assert article["identifier"] == "arXiv:2305.16183" and article["isPartOf"]["name"] == "NeurIPS 2023"
+    # What the page's other tags say is not said again: its address, its description.
+    assert not {"url", "description", "abstract"} & article.keys()
+    assert f'<link rel="canonical" href="{BASE}papers/2305.16183.html">' in html
+    description = re.search(r'<meta name="description" content="([^"]*)">', html)
+    assert description and description[1].startswith("What can be learned") and description[1][-1] in ".!?…"
 
 
 def test_json_ld_writes_chinese_as_itself(seed_site: Path) -> None:
@@ -110,6 +111,7 @@ def test_without_base_url_nothing_is_made_and_the_build_says_so(
     assert not (public / "sitemap.xml").exists() and not (public / "robots.txt").exists()
     paper = (public / "papers" / "2310.00212.html").read_text(encoding="utf-8")
     assert 'rel="canonical"' not in paper and "og:url" not in paper and "ld+json" not in paper
+    assert 'name="description"' not in paper
 
 
 def test_a_large_site_gets_a_sitemap_index(seed_site: Path) -> None:
@@ -140,5 +142,7 @@ def test_pages_link_the_feed_they_follow(seed_site: Path, page: str, feed: str) 
     html = (public / page).read_text(encoding="utf-8")
     href = "../" * page.count("/") + feed
     assert f'<link rel="alternate" type="application/atom+xml" title="Atom feed" href="{href}">' in html
-    assert f'<a class="feed" href="{href}" type="application/atom+xml">' in html, "and a visible link"
+    visible = f'<a class="feed" href="{href}" type="application/atom+xml">' in html
+    # A paper page has no feed of its own: the site's is not offered as "this page's".
+    assert visible is not page.startswith("papers/"), "a visible link on a list, none on a paper page"
     assert (public / feed).is_file()

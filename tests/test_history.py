@@ -134,7 +134,7 @@ def test_a_category_page_marks_its_cross_listed_papers(history: tuple[Path, Buil
 
 class _Table(HTMLParser):
     """The text of each cell of each `table.papers` in a page, as a reader in one language mode
-    sees it: elements of the other language's class (`l-en`, `l-zh`) are hidden."""
+    sees it: elements of the other language (`l-en`, `l-zh`: the class, or the element) are hidden."""
 
     def __init__(self, hidden: str) -> None:
         super().__init__()
@@ -146,7 +146,7 @@ class _Table(HTMLParser):
         classes = (dict(attrs).get("class") or "").split()
         if tag in VOID:
             return
-        self.stack.append(self.hidden in classes)
+        self.stack.append(self.hidden in classes or tag == self.hidden)
         if tag == "table" and "papers" in classes:
             self.tables.append([])
         elif tag == "tr" and self.tables:

@@ -101,9 +101,9 @@ def test_digest_and_collection_pages(built: tuple[Path, object]) -> None:
     assert digest.count('<tr id="ref-') == 70
     assert "../../../papers/2310.00212.html" in digest
     venue = (public / "venues" / "neurips-2023.html").read_text(encoding="utf-8")
-    assert '9 <span class="l-en">Oral</span>' in venue and "131 <span" in venue
-    assert 'id="kind-1"><span class="l-en">Oral<' in venue
-    assert 'id="kind-2"><span class="l-en">Poster<' in venue
+    assert "9 <l-en>Oral</l-en>" in venue and "131 <l-en>" in venue
+    assert 'id="kind-1"><l-en>Oral<' in venue
+    assert 'id="kind-2"><l-en>Poster<' in venue
     home = (public / "index.html").read_text(encoding="utf-8")
     for target in (
         "papers.html",
@@ -143,13 +143,13 @@ def test_a_labels_english_half_is_marked_only_where_the_page_is_chinese(seed_sit
     page = seed_site / "public" / "papers" / "2310.00212.html"
     build(load_config(seed_site / "site.toml"))
     english = page.read_text(encoding="utf-8")
-    assert '<html lang="en"' in english and '<span class="l-en">Summary</span>' in english
-    assert 'class="l-en" lang="en"' not in english
+    assert '<html lang="en"' in english and "<l-en>Summary</l-en>" in english
+    assert '<l-en lang="en">' not in english
     (seed_site / "site.toml").write_text('language = "zh"\n', encoding="utf-8")
     build(load_config(seed_site / "site.toml"))
     chinese = page.read_text(encoding="utf-8")
-    assert '<html lang="zh-Hans"' in chinese and '<span class="l-en" lang="en">Summary</span>' in chinese
-    assert '<span class="l-en">' not in chinese
+    assert '<html lang="zh-Hans"' in chinese and '<l-en lang="en">Summary</l-en>' in chinese
+    assert "<l-en>" not in chinese
 
 
 def test_pagination_splits_long_collections(seed_site: Path) -> None:
@@ -182,7 +182,7 @@ def pager_links(public: Path, page: str) -> list[tuple[str, str]]:
     html = public.joinpath(page).read_text(encoding="utf-8")
     pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
     links = re.findall(r'<a (?:rel="\w+" )?href="([^"]+)">(.*?)</a>', pager[0] if pager else "", re.S)
-    return [(re.findall(r'class="l-en">(\w+)<', text)[0], href) for href, text in links]
+    return [(re.findall(r"<l-en>(\w+)<", text)[0], href) for href, text in links]
 
 
 def test_pagers_stay_small_however_long_the_collection(seed_site: Path) -> None:
@@ -208,7 +208,7 @@ def test_pagers_stay_small_however_long_the_collection(seed_site: Path) -> None:
     ]  # fmt: skip
     assert pager_links(public, papers[-1]) == [("Newest", papers[0]), ("Newer", papers[-2])]
     texts = [public.joinpath(p).read_text(encoding="utf-8") for p in papers]
-    counts = [re.findall(r'class="muted">(\d+) <span', text) for text in texts]
+    counts = [re.findall(r'class="muted">(\d+) <l-en>', text) for text in texts]
     assert counts == [["208"]] + [[]] * 40 and not any(" of 41" in text for text in texts)
     # Every page is reached from the first by its "next" links.
     reached, page = [], "papers.html"
