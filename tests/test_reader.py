@@ -114,7 +114,7 @@ def test_language_choice_persists_across_pages_and_reload(context: BrowserContex
     assert not paper.locator("section.abstract[lang=zh-Hans]").is_visible()
     again = open_page(context, public, VENUE)
     assert language(again) == ("en", "en")
-    venue_title = again.locator("table.papers .cell-title > a").first
+    venue_title = again.locator("table.papers tbody th > a").first
     assert venue_title.is_visible()
 
     again.click("[data-set-lang=both]")

@@ -161,7 +161,7 @@ def test_pagination_splits_long_collections(seed_site: Path) -> None:
     public = seed_site / "public"
 
     def rows(pages: tuple[str, ...]) -> list[int]:
-        return [public.joinpath(p).read_text(encoding="utf-8").count('<td class="cell-title">') for p in pages]
+        return [public.joinpath(p).read_text(encoding="utf-8").count('<th scope="row">') for p in pages]
 
     assert rows(site.all_papers.pages) == [58, 50, 50, 50], "page_size is rows per page"
     # A venue's list is as its files give it: pages from the first.
