@@ -217,6 +217,10 @@ class Pages:
         # For links to a paper's own category and venues: a page's fingerprint covers the
         # links of the papers it shows, not the whole of these tables.
         self._env.globals.update(self._links)
+        # Every page's navigation links to the venues only on a site that has some: each page's
+        # fingerprint covers that (through its papers' tokens, or directly).
+        self._env.globals["has_venues"] = bool(site.venues)
+        self._frame = "venues" if site.venues else ""
         for name in TEMPLATES:  # compiled once here, not once in each worker process
             with contextlib.suppress(jinja2.TemplateError):  # reported when a page needs it
                 self._env.get_template(name)
@@ -243,12 +247,12 @@ class Pages:
     def everything(self, tokens: dict[str, str]) -> str:
         """The fingerprint of the pages that list every digest: each digest's file and page."""
         pages = self.site.digest_pages
-        return fingerprint(*(f"{s}={tokens.get(s, '')}={pages[s]}" for s in sorted(pages)))
+        return fingerprint(self._frame, *(f"{s}={tokens.get(s, '')}={pages[s]}" for s in sorted(pages)))
 
     def digest_job(self, index: int, tokens: dict[str, str], rows: Iterable[str]) -> PageJob:
         """The page of digest `index`, given the `paper_token` of each of its records' papers."""
         digest = self.site.digests[index]
-        token = fingerprint(digest.source, tokens.get(digest.source, ""), *rows)
+        token = fingerprint(self._frame, digest.source, tokens.get(digest.source, ""), *rows)
         return PageJob("digest.html", self.site.digest_pages[digest.source], "digest", index, fingerprint=token)
 
     def collection_jobs(
@@ -286,7 +290,7 @@ class Pages:
         categories = (self._links["category_pages"].get(category, "") for category in paper.categories)
         venues = (self._links["venue_pages"].get(venue_label(r.venue, r.year), "") for r in paper.venue_sides)
         first = self._links["date_pages"].get(paper.first_date, "")
-        return fingerprint(paper.id, paper.page, first, *categories, *venues, *made_of)
+        return fingerprint(self._frame, paper.id, paper.page, first, *categories, *venues, *made_of)
 
     def render(self, job: PageJob) -> bytes:
         site, part = self.site, job.part

@@ -91,6 +91,11 @@ def delete_a_file(root: Path) -> None:
     (root / "content" / "arxiv" / CORPUS[1].parent.name / CORPUS[1].name).unlink()
 
 
+def delete_the_venues(root: Path) -> None:
+    """The site's only venue collection goes, and with it the link to the venues on every page."""
+    (root / "content" / "venues" / "neurips-2023" / "language-modeling.md").unlink()
+
+
 def override_a_template(root: Path) -> None:
     (root / "templates").mkdir(exist_ok=True)
     builtin = (REPO / "templates" / "paper.html").read_text(encoding="utf-8")
@@ -109,6 +114,7 @@ CHANGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "edited file": (edit_a_summary, "update"),
     "edited abstract": (edit_an_abstract, "update"),
     "deleted file": (delete_a_file, "update"),
+    "no venues left": (delete_the_venues, "full"),
     "template change": (override_a_template, "full"),
     "config change": (change_the_config, "full"),
 }
@@ -138,6 +144,18 @@ def test_a_build_after_an_upgrade_equals_a_clean_build(site: Path, monkeypatch: 
     assert tree(site / "public") == clean
     after = identities(site / "public")
     assert after["assets/style.css"] == before["assets/style.css"], "a file that comes out the same is not touched"
+
+
+def test_a_sites_first_venue_is_linked_from_every_page(site: Path) -> None:
+    venue = site / "content" / "venues" / "neurips-2023" / "language-modeling.md"
+    text = venue.read_text(encoding="utf-8")
+    venue.unlink()
+    run(site)
+    assert b'href="venues.html"' not in (site / "public" / "index.html").read_bytes()
+    venue.write_text(text[: text.index("\n## ", text.index("## ") + 3)], encoding="utf-8")  # one paper
+    run(site)
+    assert tree(site / "public") == clean_build(site), "every page, not only those the venue's papers are on"
+    assert b'href="../venues.html"' in (site / "public" / "papers" / "2310.00212.html").read_bytes()
 
 
 def test_an_update_touches_only_what_changed(site: Path) -> None:

@@ -295,6 +295,17 @@ def test_venue_filter_by_kind_hides_empty_groups(context: BrowserContext, public
     assert tab.locator("section.group:visible").count() == 1
 
 
+@pytest.mark.parametrize("page", ["index.html", PAIRWISE_PPO, DIGEST])
+def test_the_search_box_leads_to_the_search_page_from_any_folder(
+    context: BrowserContext, public: Path, page: str
+) -> None:
+    tab = open_page(context, public, page)
+    tab.fill(".search-box input", "sign language")
+    tab.press(".search-box input", "Enter")
+    tab.wait_for_url("**/search.html?q=*")
+    assert tab.url == (public / "search.html").as_uri() + "?q=sign+language"
+
+
 # --- Every page, phones, accessibility, screenshots ----------------------------------------
 
 

@@ -6,6 +6,10 @@
   "use strict";
 
   var root = document.documentElement;
+  // The search page, beside the folder this script is in (as `links.SEARCH` is to `links.SCRIPT`),
+  // by the same relative path the page loads the script by: "../assets/site.js" → "../search.html".
+  var SCRIPT_SRC = (document.currentScript && document.currentScript.getAttribute("src")) || "";
+  var SEARCH_PAGE = SCRIPT_SRC.replace(/[^/]*\/[^/]*$/, "") + "search.html";
   var LANGS = ["en", "zh", "both"];
   var THEMES = ["auto", "light", "dark"];
   var THEME_NAMES = { auto: ["automatic", "自动"], light: ["light", "浅色"], dark: ["dark", "深色"] };
@@ -125,7 +129,7 @@
     var form = document.createElement("form");
     form.className = "search-box";
     form.setAttribute("role", "search");
-    form.setAttribute("action", tools.getAttribute("data-search") || "search.html");
+    form.setAttribute("action", SEARCH_PAGE);
     form.setAttribute("method", "get");
     var label = document.createElement("label");
     label.className = "visually-hidden";
