@@ -269,7 +269,7 @@ class Pages:
         for number, path in enumerate(collection.pages, start=1):
             shown = _growing_page(collection, number) if collection.kind in GROWING else (shared, str(number))
             start, end = page_bounds(collection.kind, len(members), len(collection.pages), number, size)
-            token = fingerprint(*shown, *map(token_of, members[start:end]))
+            token = fingerprint(self._frame, *shown, *map(token_of, members[start:end]))
             jobs.append(PageJob("collection.html", path, "collection", index, number, token))
         return jobs
 

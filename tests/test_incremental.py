@@ -147,14 +147,25 @@ def test_a_build_after_an_upgrade_equals_a_clean_build(site: Path, monkeypatch: 
 
 
 def test_a_sites_first_venue_is_linked_from_every_page(site: Path) -> None:
+    empty = add_corpus_file(site, CORPUS[-1])  # a digest of no papers: its pages show none
+    assert "2026-08-22" in str(empty) and "| --- |\n\n" in empty.read_text(encoding="utf-8")
     venue = site / "content" / "venues" / "neurips-2023" / "language-modeling.md"
     text = venue.read_text(encoding="utf-8")
     venue.unlink()
     run(site)
     assert b'href="venues.html"' not in (site / "public" / "index.html").read_bytes()
+    where = manifest.location(load_config(site / "site.toml"), site / "public")
+    before = manifest.read(where)
     venue.write_text(text[: text.index("\n## ", text.index("## ") + 3)], encoding="utf-8")  # one paper
     run(site)
     assert tree(site / "public") == clean_build(site), "every page, not only those the venue's papers are on"
+    # Each page's fingerprint says it: an update that rendered only some pages would be right too.
+    after = manifest.read(where)
+    assert before and after
+    fingerprints = [
+        {p: v.partition("=")[0] for p, v in m.outputs.items() if p.endswith(".html")} for m in (before, after)
+    ]
+    assert [p for p, value in fingerprints[0].items() if fingerprints[1].get(p) == value] == []
     assert b'href="../venues.html"' in (site / "public" / "papers" / "2310.00212.html").read_bytes()
 
 

@@ -232,6 +232,21 @@ def paste(tab: Page) -> str:
 # --- Tables -------------------------------------------------------------------------------
 
 
+def test_a_rows_badges_keep_their_kinds_look(context: BrowserContext, public: Path) -> None:
+    """The Where cell's children are badges; a cross-list one and a venue one keep their own look."""
+    background = "el => getComputedStyle(el).backgroundColor"
+    category = open_page(context, public, "categories/cs.cl.html")
+    date = category.locator("table.paper-list tbody td:last-child > a").first
+    cross = category.locator("table.paper-list tbody td:last-child > .badge-cross").first
+    assert date.evaluate(background) != "rgba(0, 0, 0, 0)" and cross.evaluate(background) == "rgba(0, 0, 0, 0)"
+    assert date.evaluate("a => getComputedStyle(a).color") == category.evaluate(
+        "() => getComputedStyle(document.body).color"
+    ), "a badge's text, not a link's colour"
+    papers = open_page(context, public, "papers.html")
+    venue = papers.locator("table.paper-list tbody td:last-child > .badge-venue").first
+    assert venue.evaluate(background) not in (date.evaluate(background), "rgba(0, 0, 0, 0)")
+
+
 def visible_rows(tab: Page) -> list[dict[str, Any]]:
     return tab.evaluate(
         """() => [...document.querySelectorAll("table.papers tbody tr")].filter((row) => !row.hidden)
