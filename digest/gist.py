@@ -3,6 +3,7 @@ Chinese): the first sentence or two of its English abstract, cut where a sentenc
 
 from __future__ import annotations
 
+import functools
 import re
 
 LIMIT = 300
@@ -20,6 +21,7 @@ _ABBREVIATIONS = frozenset({
 })  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a paper's gist shows in several lists, and its search document
 def gist(abstract: str) -> str:
     """The first sentence of `abstract`, and the second too when the first is short; the first
     `LIMIT` characters, cut at a word and ended by `…`, when no sentence ends within them."""

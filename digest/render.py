@@ -98,6 +98,7 @@ def environment(config: Config) -> jinja2.Environment:
         en_lang=Markup(en_lang),
         json_ld=discover.json_ld,
         pages_around=pages_around,
+        abstract_paragraphs=abstract_paragraphs,
     )
     return env
 
@@ -146,6 +147,22 @@ def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
 
 def paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n\n") if p.strip()]
+
+
+def abstract_paragraphs(abstract: str, with_gist: bool) -> tuple[Markup, list[Markup]]:
+    """The English abstract as its page shows it: `with_gist`, its gist (`digest.gist`) and its
+    paragraphs as HTML, the first without the gist when the gist is a whole sentence or two that
+    starts it. So the page shows the gist once, as the lead of the abstract, rather than twice;
+    `("", paragraphs)` when the gist is cut short, or its markup would not stand apart."""
+    texts = paragraphs(abstract)
+    shown = [rich(text) for text in texts]
+    lead = gist(abstract) if with_gist else ""
+    if not texts or not lead or lead.endswith("…") or not texts[0].startswith(lead):
+        return Markup(""), shown
+    head, rest = rich(lead), rich(texts[0][len(lead) :])
+    if head + rest != shown[0]:  # a formula or a tag open across the cut
+        return Markup(""), shown
+    return head, [rest, *shown[1:]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,9 @@ from test_search import Tab, browser_test
 from digest import search
 from digest.build import BuildResult, build
 from digest.config import load_config
+from digest.gist import gist
 from digest.model import Paper
+from digest.richtext import rich
 
 HISTORY = SHARED / "corpus" / "history" / "cn-chat-arxiv-2023-2025.tar.xz"
 DAYS = (
@@ -127,7 +129,7 @@ def test_a_category_page_marks_its_cross_listed_papers(history: tuple[Path, Buil
     cs_cl = next(c for c in result.site.categories if c.key == "cs.CL")
     page = read(site, cs_cl.page)
     for paper in cs_cl.papers[:50]:
-        row = re.search(rf'<tr [^>]*>(?:(?!</tr>).)*"\.\./{re.escape(paper.page)}"(?:(?!</tr>).)*</tr>', page, re.S)
+        row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*"\.\./{re.escape(paper.page)}"(?:(?!</tr>).)*</tr>', page, re.S)
         assert row, paper.id
         assert ("badge-cross" in row[0]) == ("cs.CL" in paper.cross_listed), paper.id
 
@@ -190,12 +192,32 @@ def test_no_list_has_a_column_empty_in_every_row(history: tuple[Path, BuildResul
                 # The lists a daily reader reads, in each language: a summary, or the gist of the abstract.
                 assert sum(bool(row[summaries[0]]) for row in rows) >= 0.9 * len(rows), (page.name, mode)
             else:
-                # The long lists (a category, every paper, a channel's day) are titles, each in the reader's language.
+                # The long lists (a category, every paper, a channel's day) are titles, each in the
+                # reader's language; in a category's and every paper's, the gist under it for
+                # English (see the next test).
                 assert not summaries and all(
                     row[head.index(next(h for h in head if "Title" in h or "标题" in h))] for row in rows
                 ), (page.name, mode)
             checked += 1
     assert checked > 50
+
+
+def test_the_long_lists_give_english_readers_each_papers_gist(history: tuple[Path, BuildResult]) -> None:
+    """A category's list and every paper's: under each title, for English mode, the gist of the
+    paper's abstract. (A channel's day links to its date's page, which shows the gists.)"""
+    site, result = history
+    papers = {paper.page: paper for paper in by_id(result).values()}
+    public = site / "public"
+    pages = [*public.glob("papers*.html"), *public.glob("categories/*.html")]
+    cell = re.compile(r'<th scope="row"><a href="(?:\.\./)*(papers/[^"]+)">(?:(?!</th>).)*?(?:<l-en class="gist">(.*?)</l-en>)?</th>', re.S)
+    rows = with_gist = 0
+    for page in pages:
+        for href, shown in cell.findall(page.read_text(encoding="utf-8")):
+            paper = papers[href]
+            rows += 1
+            with_gist += bool(shown)
+            assert shown == (str(rich(gist(paper.abstract_en))) if paper.abstract_en else ""), (page.name, href)
+    assert rows > 2000 and with_gist >= 0.99 * rows, (rows, with_gist)
 
 
 def matches(paper: Paper, query: str) -> bool:

@@ -13,6 +13,7 @@ from conftest import AUDIT, REPO
 
 from digest.build import build, load
 from digest.config import load_config
+from digest.gist import gist
 from digest.export import export_papers
 
 SEED_ARXIV = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
@@ -88,11 +89,25 @@ def test_paper_page_shows_every_field(built: tuple[Path, object]) -> None:
         "https://arxiv.org/abs/2310.00212",
         "https://arxiv.org/pdf/2310.00212v1",
         "cs.LG",
-        "The digest cut this abstract short.",
+        "The digest cut this abstract short: read it whole on arXiv</l-en>",
         "该论文提出了一种新的强化学习框架",
         "大型语言模型（LLMs）通过在大型语料库上",
     ):
         assert expected in html
+
+
+def test_a_paper_page_shows_the_gist_once_as_the_lead_of_its_abstract(built: tuple[Path, object]) -> None:
+    public, result = built
+    paper = next(p for p in result.site.papers if p.arxiv_id == "2310.00212")  # type: ignore[attr-defined]
+    lead = gist(paper.abstract_en)
+    assert lead and not paper.summary_en and paper.summary_zh
+    html = (public / paper.page).read_text(encoding="utf-8")
+    abstract = html[html.index('<section class="block abstract l-en"') :]
+    assert abstract.startswith(f'<section class="block abstract l-en" lang="en">\n<h2 id="abstract">') and (
+        f'<p><span class="gist">{lead}</span> ' in abstract
+    )
+    assert html.count(lead) == 1, "shown once, not again under Summary"
+    assert '<section class="block summary l-zh">' in html, "with only a Chinese summary, the section is for Chinese"
 
 
 def test_digest_and_collection_pages(built: tuple[Path, object]) -> None:
@@ -143,12 +158,12 @@ def test_a_labels_english_half_is_marked_only_where_the_page_is_chinese(seed_sit
     page = seed_site / "public" / "papers" / "2310.00212.html"
     build(load_config(seed_site / "site.toml"))
     english = page.read_text(encoding="utf-8")
-    assert '<html lang="en"' in english and "<l-en>Summary</l-en>" in english
+    assert '<html lang="en"' in english and "<l-en>Cite</l-en>" in english
     assert '<l-en lang="en">' not in english
     (seed_site / "site.toml").write_text('language = "zh"\n', encoding="utf-8")
     build(load_config(seed_site / "site.toml"))
     chinese = page.read_text(encoding="utf-8")
-    assert '<html lang="zh-Hans"' in chinese and '<l-en lang="en">Summary</l-en>' in chinese
+    assert '<html lang="zh-Hans"' in chinese and '<l-en lang="en">Cite</l-en>' in chinese
     assert "<l-en>" not in chinese
 
 

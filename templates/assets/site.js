@@ -148,7 +148,14 @@
   }
 
   function setUpControls() {
+    // The box of tools, between the site's name and its navigation (the page has none of its own).
     var tools = document.querySelector(".masthead .tools");
+    var nav = document.querySelector(".masthead .nav");
+    if (!tools && nav) {
+      tools = document.createElement("div");
+      tools.className = "tools";
+      nav.parentNode.insertBefore(tools, nav);
+    }
     if (tools && !document.querySelector("form.search-box")) makeSearchBox(tools);
     if (tools && !document.querySelector(".lang-switch")) makeControls(tools);
     var group = document.querySelector(".lang-switch");
