@@ -209,7 +209,10 @@ def test_the_long_lists_give_english_readers_each_papers_gist(history: tuple[Pat
     papers = {paper.page: paper for paper in by_id(result).values()}
     public = site / "public"
     pages = [*public.glob("papers*.html"), *public.glob("categories/*.html")]
-    cell = re.compile(r'<th scope="row"><a href="(?:\.\./)*(papers/[^"]+)">(?:(?!</th>).)*?(?:<l-en class="gist">(.*?)</l-en>)?</th>', re.S)
+    cell = re.compile(
+        r'<th scope="row"><a href="(?:\.\./)*(papers/[^"]+)">(?:(?!</th>).)*?(?:<l-en class="gist">(.*?)</l-en>)?</th>',
+        re.S,
+    )
     rows = with_gist = 0
     for page in pages:
         for href, shown in cell.findall(page.read_text(encoding="utf-8")):

@@ -13,8 +13,8 @@ from conftest import AUDIT, REPO
 
 from digest.build import build, load
 from digest.config import load_config
-from digest.gist import gist
 from digest.export import export_papers
+from digest.gist import gist
 
 SEED_ARXIV = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
 SEED_VENUE = REPO / "content" / "venues" / "neurips-2023" / "language-modeling.md"
@@ -103,7 +103,7 @@ def test_a_paper_page_shows_the_gist_once_as_the_lead_of_its_abstract(built: tup
     assert lead and not paper.summary_en and paper.summary_zh
     html = (public / paper.page).read_text(encoding="utf-8")
     abstract = html[html.index('<section class="block abstract l-en"') :]
-    assert abstract.startswith(f'<section class="block abstract l-en" lang="en">\n<h2 id="abstract">') and (
+    assert abstract.startswith('<section class="block abstract l-en" lang="en">\n<h2 id="abstract">') and (
         f'<p><span class="gist">{lead}</span> ' in abstract
     )
     assert html.count(lead) == 1, "shown once, not again under Summary"
