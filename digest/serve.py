@@ -379,6 +379,7 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
 
     site: _Preview
     server_version = "digest-serve"
+    default_request_version = "HTTP/1.0"  # so a request too malformed to parse gets a status line
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=self.site.output, **kwargs)
@@ -387,7 +388,10 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
         pass  # one line per build is enough
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store" if self.path.startswith(_RESERVED) else "no-cache")
+        # A request too malformed to parse (no request line, a path too long) is answered with
+        # its error, 400 or 414, before it has a path.
+        path = getattr(self, "path", "")
+        self.send_header("Cache-Control", "no-store" if path.startswith(_RESERVED) else "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 

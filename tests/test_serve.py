@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -186,6 +188,30 @@ def test_only_files_inside_the_output_folder_are_served(running: Running) -> Non
         assert "do not serve" not in body and "page_size" not in body, path
     status, body = running.get("/index.html?q=1")
     assert status == 200 and SCRIPT_ID in body
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [
+        (b"GARBAGE", 400),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1", 414),
+        (b"GET / HTTP/9.9", 505),
+        (b"GET /\x00 HTTP/1.1", 404),
+    ],
+    ids=["garbage", "long-path", "version", "nul"],
+)
+def test_a_malformed_request_is_answered_without_a_traceback(
+    running: Running, capfd: pytest.CaptureFixture[str], request_line: bytes, status: int
+) -> None:
+    answer = b""
+    with socket.create_connection(("127.0.0.1", running.port), timeout=5) as connection:
+        connection.sendall(request_line + b"\r\n\r\n")
+        with contextlib.suppress(ConnectionResetError):  # the server closes before reading a long line whole
+            while chunk := connection.recv(65536):
+                answer += chunk
+    assert re.match(rb"HTTP/1\.[01] %d " % status, answer), answer[:200]
+    assert "Traceback" not in capfd.readouterr().err
+    assert running.get("/index.html")[0] == 200, "and the server goes on"
 
 
 def test_stop_returns_and_closes_the_port(running: Running) -> None:
