@@ -26,8 +26,9 @@ class Declared:
     """One paper as a file declares it, with every line that declares it."""
 
     lines: tuple[int, ...]
-    ref: int | None
-    """The `[^N]` number of a daily digest's paper; None for a venue collection's heading."""
+    ref: str | None
+    """The `[^N]` number of a daily digest's paper, as written less any leading zeros (so that a
+    number too long to read is counted too); None for a venue collection's heading."""
 
 
 @dataclass(slots=True)
@@ -56,17 +57,17 @@ def declared_papers(text: str) -> list[Declared]:
     digest rows and blocks by their `[^N]` numbers, venue papers by their `##` headings."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     start = _after_front_matter(lines)
-    rows: dict[int, list[int]] = defaultdict(list)
-    blocks: dict[int, list[int]] = defaultdict(list)
+    rows: dict[str, list[int]] = defaultdict(list)
+    blocks: dict[str, list[int]] = defaultdict(list)
     declared = []
     for number, line in enumerate(lines[start:], start=start + 1):
         if row := _ROW.match(line):
-            rows[int(row[1])].append(number)
+            rows[row[1].lstrip("0") or "0"].append(number)
         elif block := _BLOCK.match(line):
-            blocks[int(block[1])].append(number)
+            blocks[block[1].lstrip("0") or "0"].append(number)
         elif _VENUE_PAPER.match(line):
             declared.append(Declared((number,), None))
-    for ref in sorted(rows.keys() | blocks.keys()):
+    for ref in sorted(rows.keys() | blocks.keys(), key=lambda digits: (len(digits), digits)):
         # A paper has a row and a block; more of either declares more papers with one number.
         copies = max(len(rows[ref]), len(blocks[ref]))
         declared.extend([Declared(tuple(sorted(rows[ref] + blocks[ref])), ref)] * copies)
@@ -85,7 +86,7 @@ def account(path: str, text: str, digest: DigestFile | None, diagnostics: list[D
     declared = declared_papers(text)
     tally = Tally(found=len(declared))
     records = digest.records if digest else ()
-    published_refs = {r.ref for r in records if r.format == "arxiv"}
+    published_refs = {str(r.ref) for r in records if r.format == "arxiv"}
     published_lines = {r.line for r in records if r.format == "venue"}
     errors = {d.line for d in diagnostics if d.severity == "error"}
     whole_file = digest is None and bool(errors)

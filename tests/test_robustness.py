@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import AUDIT, REPO, SHARED
 from test_merge import daily, make_site, venue
@@ -97,7 +98,7 @@ def test_text_from_content_never_starts_a_line_of_its_own(tmp_path: Path) -> Non
 def test_census_counts_both_formats_and_only_errors_report() -> None:
     # A footnote in a venue abstract declares a daily paper; the parser says it is not published.
     footnoted = venue("Papers about A in B 2024", ("One", "poster", "https://x.org/1")) + "[^1]: a footnote\n"
-    assert [d.ref for d in declared_papers(footnoted)] == [None, 1]
+    assert [d.ref for d in declared_papers(footnoted)] == [None, "1"]
     assert tally_of(footnoted, "venues/b-2024/a.md") == (2, 1, 1, [])
     # A YAML comment in front matter is not a paper.
     assert declared_papers("---\n## overrides\nvenue: X\n---\n# Papers about A in B 2024\n## One\n") == [
@@ -107,7 +108,67 @@ def test_census_counts_both_formats_and_only_errors_report() -> None:
     # for the parser as for the census.
     two = daily(("2401.00014", "One"), ("2401.00015", "Two"))
     for indented in (two.replace("\n[^2]:", "\n\t[^2]:"), two.replace("\n[^2]:", "\n    [^2]:")):
-        assert [d.ref for d in declared_papers(indented)] == [1, 2] and load_records(indented) == [1, 2]
+        assert [d.ref for d in declared_papers(indented)] == ["1", "2"] and load_records(indented) == [1, 2]
+
+
+BIG = "9" * 5000  # Python reads no number of 4,301 digits or more
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new", "tally", "diagnostic"),
+    [
+        (
+            "row",
+            "| [^2] |",
+            f"| [^{BIG}] |",
+            (3, 2, 1, []),
+            (6, "error", "reference number [^999999999999…] has 5,000"),
+        ),
+        ("block", "[^2]: ", f"[^{BIG}]: ", (3, 2, 1, []), (24, "error", "reference number [^999999999999…] has 5,000")),
+        ("both", "[^2]", f"[^{BIG}]", (2, 1, 1, []), (6, "error", "reference number")),
+        ("zeros", "[^2]", f"[^{'0' * 5000}2]", (2, 2, 0, []), None),
+        (
+            "title",
+            "    Two\n",
+            f"    Two (arXiv:2401.00015v{BIG} [cs.LG])\n",
+            (2, 2, 0, []),
+            (26, "warning", "title line"),
+        ),
+        (
+            "link",
+            "[Two](https://arxiv.org/abs/2401.00015)",
+            f"[Two](https://arxiv.org/abs/2401.00015v{BIG})",
+            (2, 2, 0, []),
+            (6, "warning", "table row [^2] and its detail block"),
+        ),
+    ],
+    ids=["row", "block", "both", "zeros", "title", "link"],
+)
+def test_a_number_too_long_to_read_is_a_located_diagnostic(
+    where: str, old: str, new: str, tally: tuple[int, int, int, list[tuple[str, int]]], diagnostic: tuple | None
+) -> None:
+    from digest.parse import parse_file
+
+    text = daily(("2401.00014", "One"), ("2401.00015", "Two")).replace(old, new)
+    assert text.count(BIG) or where == "zeros"
+    assert tally_of(text, "arxiv/2024-01-01/cs.LG.md") == tally, "every paper published or reported"
+    _, diagnostics = parse_file("t.md", "arxiv/2024-01-01/cs.LG.md", text.encode())
+    shown = [(d.line, d.severity, d.message) for d in diagnostics]
+    if diagnostic is None:
+        assert shown == []
+    else:
+        line, severity, start = diagnostic
+        assert any(d[:2] == (line, severity) and d[2].startswith(start) for d in shown), shown
+        assert all(len(message) < 300 for _, _, message in shown), "no message quotes the number whole"
+
+
+def test_a_venue_headings_year_of_thousands_of_digits_is_no_year(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path / "site", {"venues/b/a.md": venue(f"Papers about A in B {BIG}", ("One", "poster", "https://x.org/1"))}
+    )
+    run = subprocess.run(BUILD, cwd=site, capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1) and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert "found 1 = published 1" in run.stdout or "reported 1" in run.stdout, run.stdout
 
 
 def test_a_stray_heading_never_hides_a_digest() -> None:

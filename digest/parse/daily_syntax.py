@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from digest.parse.source import SourceText
-from digest.parse.text import clean, is_chinese, link_target
+from digest.parse.text import clean, is_chinese, link_target, small_number
 
 # A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
 # final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
@@ -82,7 +82,9 @@ def tokenize(source: SourceText) -> Tokens:
                     f"write it '[^{header['ref']}]: ' at the start of the line",
                 )  # fmt: skip
             end = _block_end(lines, index + 1)
-            blocks.append(_block(source, number, int(header["ref"]), header["rest"], lines[index + 1 : end]))
+            ref = _ref(source, number, header["ref"])
+            if ref is not None:
+                blocks.append(_block(source, number, ref, header["rest"], lines[index + 1 : end]))
             index = end
             continue
         if _DETAILS_HEADING.match(text):
@@ -127,9 +129,24 @@ def _row(source: SourceText, number: int, text: str) -> TableRow | None:
             number, "table row cannot be read", "write rows as '| [^N] | [Title](https://arxiv.org/abs/ID) | summary |'"
         )
         return None
+    ref = _ref(source, number, start["ref"])
+    if ref is None:
+        return None
     summary = rest[close.end() :].strip().removesuffix("|")
     url = rest[middle + 2 : close.start()].strip()
-    return TableRow(number, int(start["ref"]), clean(rest[:middle]), url, clean(summary))
+    return TableRow(number, ref, clean(rest[:middle]), url, clean(summary))
+
+
+def _ref(source: SourceText, number: int, digits: str) -> int | None:
+    """The number of a `[^N]`; an error, and None, when it is too long to be one."""
+    ref = small_number(digits)
+    if ref is None:
+        source.error(
+            number,
+            f"reference number [^{digits[:12]}…] has {len(digits):,} digits; the paper is not published",
+            "number the papers of a digest 1, 2, 3…, each row the same as its detail block",
+        )
+    return ref
 
 
 def _block_end(lines: list[str], start: int) -> int:

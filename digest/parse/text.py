@@ -45,22 +45,35 @@ def clean(text: str) -> str:
     return _INVISIBLE.sub("", text).strip()
 
 
+NUMBER_DIGITS = 9
+"""The most digits (leading zeros aside) of a reference number `[^N]` or a version `vN`: no
+digest lists a billion papers, and Python refuses to read a number of 4,301 digits or more."""
+
+
+def small_number(digits: str) -> int | None:
+    """The value of a run of ASCII digits; None when it has more than `NUMBER_DIGITS`."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= NUMBER_DIGITS else None
+
+
 def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """`2310.00212v2` → (`2310.00212`, 2); None when the whole text is not an arXiv ID."""
-    match = _ARXIV_ID_VERSION.fullmatch(text.strip())
-    if not match:
-        return None
-    version = match["version"]
-    return match["id"], int(version) if version else None
+    """`2310.00212v2` → (`2310.00212`, 2); None when the whole text is not an arXiv ID (nor is
+    one with a version of more than `NUMBER_DIGITS` digits)."""
+    return _id_and_version(_ARXIV_ID_VERSION.fullmatch(text.strip()))
 
 
 def arxiv_id_from_url(url: str) -> tuple[str, int | None] | None:
     """The ID in an arXiv abstract or PDF link (http, https, or the 2024 `rss.arxiv.org` form)."""
-    match = _ARXIV_URL.match(url.strip())
+    return _id_and_version(_ARXIV_URL.match(url.strip()))
+
+
+def _id_and_version(match: re.Match[str] | None) -> tuple[str, int | None] | None:
     if not match:
         return None
-    version = match["version"]
-    return match["id"], int(version) if version else None
+    if not match["version"]:
+        return match["id"], None
+    version = small_number(match["version"])
+    return None if version is None else (match["id"], version)
 
 
 def is_arxiv_category(name: str) -> bool:
