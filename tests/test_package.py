@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -23,10 +24,21 @@ def test_wheel_ships_templates_and_builds_a_bare_site(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "digest/templates/paper.html" in names and "digest/templates/assets/style.css" in names
 
-    # A fresh environment that sees the dependencies already installed, but not this checkout.
+    # A fresh environment that sees the dependencies installed where the tests run, but not this
+    # checkout. Those are the running environment's (a virtual one's, in a venv), not the base
+    # interpreter's that `system_site_packages` would give: a path file names its folders, and
+    # the .pth files in them (this checkout's editable install among them) are not run.
     env_dir = tmp_path / "env"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    nested = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    running = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    Path(nested, "running-environment.pth").write_text("".join(f"{folder}\n" for folder in running), encoding="utf-8")
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True)
 
     site = tmp_path / "bare"
