@@ -1,4 +1,6 @@
-"""The only module that writes to disk.
+"""The only module that writes the site: nothing else writes into the output folder (the cache,
+fetched digests and a new site's files are written by `manifest`, `catalog`, `importer` and
+`scaffold`).
 
 A full build writes the site into a staging folder beside the output folder and swaps it in
 when it is complete (in one atomic step where the system allows), so a failed or interrupted

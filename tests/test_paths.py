@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
 from digest import urls
-from digest.build import input_files, load
+from digest.build import build, input_files, load
 from digest.config import load_config
 
 SAFE = re.compile(r"[a-z0-9._-]+")
@@ -342,3 +342,48 @@ def test_the_writer_refuses_paths_that_leave_the_output(tmp_path: Path, path: st
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     target.put("papers/x.html", b"<p>x</p>")
     assert (folder / "papers" / "x.html").read_bytes() == b"<p>x</p>"
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_CHANGES = {"os.rename": 2, "os.mkdir": 1, "os.remove": 1, "os.rmdir": 1, "shutil.rmtree": 1, "os.symlink": 2}
+
+
+def test_only_the_write_module_writes_the_site(seed_site: Path) -> None:
+    """The README's claim: `write` is the only module that writes the site. Every file opened for
+    writing, made, moved or removed in the site's folder, outside its cache, during a first build
+    and an update, is the work of digest.write."""
+    site, cache = str(seed_site.resolve()), str((seed_site / ".digest-cache").resolve())
+    writers: dict[str, str] = {}
+    watching = [True]
+
+    def touched(event: str, args: tuple[object, ...]) -> list[str]:
+        if event == "open" and len(args) >= 3 and isinstance(args[0], (str, bytes, os.PathLike)):
+            mode, flags = args[1], args[2]
+            writing = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(flags & _WRITE_FLAGS)
+            return [os.path.abspath(os.fsdecode(args[0]))] if writing else []
+        paths = args[: _CHANGES.get(event, 0)]
+        return [os.path.abspath(os.fsdecode(p)) for p in paths if isinstance(p, (str, bytes, os.PathLike))]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if not watching[0] or (event != "open" and event not in _CHANGES):
+            return
+        for path in touched(event, args):
+            if path.startswith(site + os.sep) and not (path == cache or path.startswith(cache + os.sep)):
+                frame = sys._getframe(1)
+                while frame and not str(frame.f_globals.get("__name__", "")).startswith("digest."):
+                    frame = frame.f_back
+                writers.setdefault(frame.f_globals["__name__"] if frame else "(not digest)", path)
+
+    sys.addaudithook(hook)  # for the rest of the process: `watching` turns it off
+    try:
+        build(load_config(seed_site / "site.toml"))
+        day = seed_site / "content" / "arxiv" / "2024-01-02" / "cs.LG.md"
+        watching[0] = False
+        day.parent.mkdir()
+        day.write_text(daily(("2401.00031", "One more")), encoding="utf-8")
+        watching[0] = True
+        build(load_config(seed_site / "site.toml"))
+    finally:
+        watching[0] = False
+    assert (seed_site / "public" / "papers" / "2401.00031.html").is_file()
+    assert set(writers) == {"digest.write"}, writers
