@@ -136,10 +136,11 @@ def site_folder(
         staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
         staging.mkdir()
         try:
-            yield Target(staging, False, output, previous)
+            # First: a staging folder a killed build leaves is known for this build's by it.
             (staging / MARKER).write_text(
                 "This folder is written by `digest build`, which replaces or updates it on every build.\n"
             )
+            yield Target(staging, False, output, previous)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -200,7 +201,7 @@ def _check_output(output: Path, protected: list[Path]) -> None:
 
 def _mend(output: Path) -> None:
     """Put back the previous site if a build was killed between the two renames of a swap."""
-    olds = sorted(output.parent.glob(f".{glob.escape(output.name)}.old-*"), key=lambda p: p.stat().st_mtime)
+    olds = sorted(_ours(output, "old"), key=lambda p: p.stat().st_mtime)
     if olds and not output.exists():
         olds[-1].rename(output)
 
@@ -208,9 +209,15 @@ def _mend(output: Path) -> None:
 def _remove_leftovers(output: Path) -> None:
     """Staging and old folders of builds that were killed before they could clean up (no other
     build is running: the caller holds the lock)."""
-    name = glob.escape(output.name)
-    for leftover in [*output.parent.glob(f".{name}.tmp-*"), *output.parent.glob(f".{name}.old-*")]:
+    for leftover in [*_ours(output, "tmp"), *_ours(output, "old")]:
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _ours(output: Path, kind: str) -> list[Path]:
+    """The staging (`tmp`) or old (`old`) folders that builds made beside `output`: named for it,
+    and holding the marker. A folder of the reader's that only looks like one is left alone."""
+    found = output.parent.glob(f".{glob.escape(output.name)}.{kind}-*")
+    return [f for f in found if f.is_dir() and not f.is_symlink() and (f / MARKER).is_file()]
 
 
 def _swap(staging: Path, output: Path) -> None:

@@ -285,3 +285,24 @@ def test_a_build_killed_between_two_renames_is_mended_by_the_next(tmp_path: Path
     failed = subprocess.run(BUILD, cwd=site, capture_output=True, text=True, timeout=120)
     assert failed.returncode == 2 and "template failed" in failed.stderr
     assert tree(public) == previous and leftovers(site) == []
+
+
+def test_folders_that_only_look_like_leftovers_are_left_alone(tmp_path: Path) -> None:
+    """A build removes or renames only staging and old folders that a build made (they hold the
+    marker), never a reader's folder named like one, before the first build or after."""
+    site = make_corpus_site(tmp_path / "site", corpus=False)
+    theirs = [site / ".public.old-mybackup", site / ".public.tmp-notes", site / ".public.old-backup"]
+    for folder in theirs:
+        folder.mkdir()
+        (folder / "keep.txt").write_text(folder.name, encoding="utf-8")
+    # A killed build's staging folder, which holds the marker: removed.
+    killed = site / ".public.tmp-999999"
+    killed.mkdir()
+    (killed / ".digest-site").write_text("staging\n", encoding="utf-8")
+    for _ in range(2):  # the first build (no public/ yet, which an old folder could stand in for), then another
+        run = subprocess.run(BUILD, cwd=site, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert (site / "public" / "index.html").is_file() and not (site / "public" / "keep.txt").exists()
+        for folder in theirs:
+            assert (folder / "keep.txt").read_text(encoding="utf-8") == folder.name
+        assert not killed.exists()
