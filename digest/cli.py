@@ -16,7 +16,7 @@ from digest.build import build as build_site_folder
 from digest.census import Tally
 from digest.config import CONFIG_FILE, load_config
 from digest.discover import ROBOTS, SITEMAP, robots_here, skipped
-from digest.errors import Diagnostic, DigestError, count, printable
+from digest.errors import Diagnostic, DigestError, count, folded, printable
 from digest.export import export_papers
 from digest.importer import import_feeds
 from digest.progress import for_terminal
@@ -186,7 +186,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, config_path
         }
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        for diagnostic in diagnostics:
+        for diagnostic in folded(diagnostics):
             click.echo(github_annotation(diagnostic) if output_format == "github" else str(diagnostic))
         click.echo(
             f"checked {_count(loaded.files, 'file')}: {_count(len(loaded.site.papers), 'paper')} "
@@ -315,7 +315,7 @@ PUBLISHED_LIMIT = 1_000_000_000
 
 
 def _report(diagnostics: list[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
+    for diagnostic in folded(diagnostics):
         click.echo(str(diagnostic), err=True)
 
 

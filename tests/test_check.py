@@ -105,3 +105,40 @@ def test_diagnostics_never_print_control_characters(in_site: Path) -> None:
 def test_a_file_named_twice_is_checked_once(in_site: Path) -> None:
     result = CliRunner().invoke(main, ["check", "content", "content/arxiv/2023-10-03/cs.CL.md"])
     assert result.exit_code == 0 and result.stdout.startswith("checked 2 files: 208 papers (listings found 210 ")
+
+
+def test_a_file_cut_short_is_said_once_where_it_stops(in_site: Path) -> None:
+    day = (in_site / "content/arxiv/2023-10-03/cs.CL.md").read_text(encoding="utf-8")
+    lines = day.splitlines(keepends=True)
+    cut = "".join(lines[: len(lines) // 2])  # in the detail block of [^33]
+    add(in_site, "arxiv/2023-10-04/cs.CL.md", cut)
+    stops = len(cut.rstrip("\n").split("\n"))
+    result = CliRunner().invoke(main, ["check", "content/arxiv/2023-10-04/cs.CL.md"])
+    assert result.exit_code == 1
+    said = [line for line in result.stdout.splitlines() if "cut short" in line]
+    assert said == [
+        f"content/arxiv/2023-10-04/cs.CL.md:{stops}:1: error: the file looks cut short: it stops at line {stops}, "
+        "before the detail blocks of the table's last 37 rows ([^34] to [^70]); "
+        "they are published from their rows alone"
+    ]
+    assert "has no detail block" not in result.stdout
+    assert "listings found 70 = published 70 + reported 0" in result.stdout
+    assert len(result.stdout.splitlines()) < 12, result.stdout
+
+
+def test_repeated_diagnostics_of_one_kind_are_folded_but_all_in_json(in_site: Path) -> None:
+    day = (in_site / "content/arxiv/2023-10-03/cs.CL.md").read_text(encoding="utf-8")
+    # The detail blocks of the even papers gone: 35 rows with no block, not at the end.
+    blocks = re.split(r"(?m)^(?=\[\^\d+\]:)", day)
+    kept = [b for b in blocks if not re.match(r"\[\^(\d*[02468])\]:", b)]
+    add(in_site, "arxiv/2023-10-04/cs.CL.md", "".join(kept))
+    result = CliRunner().invoke(main, ["check", "content/arxiv/2023-10-04/cs.CL.md"])
+    shown = [line for line in result.stdout.splitlines() if "has no detail block" in line]
+    assert len(shown) == 4 and re.search(
+        r":\d+:1: error: 32 more like the above, on lines [\d, ]+, …: table row \[\^N\] has no detail block$", shown[3]
+    ), shown
+    assert "35 errors" in result.stdout.splitlines()[-1]
+    report = json.loads(
+        CliRunner().invoke(main, ["check", "--format", "json", "content/arxiv/2023-10-04/cs.CL.md"]).stdout
+    )
+    assert sum("has no detail block" in d["message"] for d in report["diagnostics"]) == 35

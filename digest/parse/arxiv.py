@@ -57,16 +57,18 @@ def parse_arxiv(source: SourceText) -> list[Record]:
 def convert(source: SourceText, tokens: Tokens) -> list[Record]:
     rows = _unique(source, tokens.rows, "table row")
     blocks = _unique(source, tokens.blocks, "detail block")
+    cut = _cut_short(source, rows, blocks)
     records: list[Record] = []
     for ref in sorted(rows.keys() | blocks.keys()):
         row, block = rows.get(ref), blocks.get(ref)
         if block is None:
             assert row is not None
-            source.error(
-                row.line,
-                f"table row [^{ref}] has no detail block",
-                f"add a '[^{ref}]:' block under '# 详细'; the paper is published from its row alone",
-            )
+            if ref not in cut:
+                source.error(
+                    row.line,
+                    f"table row [^{ref}] has no detail block",
+                    f"add a '[^{ref}]:' block under '# 详细'; the paper is published from its row alone",
+                )
             records.append(_record_from_row(source, row))
             continue
         if row is None:
@@ -77,6 +79,24 @@ def convert(source: SourceText, tokens: Tokens) -> list[Record]:
             )
         records.append(_record(source, block, row))
     return records
+
+
+def _cut_short(source: SourceText, rows: dict[int, TableRow], blocks: dict[int, Block]) -> set[int]:
+    """The rows whose blocks are missing because the file stops early: two or more, each after
+    the last block there is (the blocks follow the table's order). Reported once, where the
+    file stops, rather than once a row; the papers are published from their rows."""
+    last = max(blocks, default=0)
+    missing = sorted(ref for ref in rows if ref not in blocks)
+    if len(missing) < 2 or missing[0] <= last:
+        return set()
+    end = next((n for n in range(len(source.lines), 0, -1) if source.lines[n - 1].strip()), 1)  # its last text
+    source.error(
+        end,
+        f"the file looks cut short: it stops at line {end}, before the detail blocks of the table's last "
+        f"{len(missing)} rows ([^{missing[0]}] to [^{missing[-1]}]); they are published from their rows alone",
+        "restore the rest of the file from where it came from",
+    )
+    return set(missing)
 
 
 def _unique(source: SourceText, items: tuple[_Item, ...], what: str) -> dict[int, _Item]:
