@@ -18,7 +18,7 @@ from digest.config import CONFIG_FILE, load_config
 from digest.discover import ROBOTS, SITEMAP, robots_here, skipped
 from digest.errors import Diagnostic, DigestError, count, folded, printable
 from digest.export import export_papers
-from digest.importer import import_feeds
+from digest.importer import TIME_LIMIT, import_feeds
 from digest.progress import for_terminal
 from digest.scaffold import init_site
 from digest.serve import serve
@@ -251,7 +251,14 @@ def init(folder: Path) -> None:
 @main.command(name="import")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="site.toml to use.")
-def import_(sources: tuple[str, ...], config_path: Path | None) -> None:
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=TIME_LIMIT,
+    show_default=True,
+    help="Seconds a feed URL may take in all; a slower one is reported and skipped.",
+)
+def import_(sources: tuple[str, ...], config_path: Path | None, time_limit: float) -> None:
     """Add the papers of arXiv listing feeds (files or http(s) URLs) to the content folder.
 
     Reads RSS 2.0 (rss.arxiv.org), the old RSS 1.0 and the arXiv API's Atom, and writes daily
@@ -265,7 +272,7 @@ def import_(sources: tuple[str, ...], config_path: Path | None) -> None:
     """
     try:
         config = load_config(config_path)
-        report = import_feeds(sources, config.content)
+        report = import_feeds(sources, config.content, time_limit)
     except DigestError as exc:
         fail(str(exc))
     _report(report.problems)

@@ -37,6 +37,7 @@ import io
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -54,7 +55,10 @@ from digest.parse import parse_file
 from digest.parse.text import TRUNCATION_LIMIT, arxiv_id_from_url, clean, looks_truncated, split_arxiv_id
 
 FETCH_TIMEOUT = 30.0
-"""Seconds to wait for a feed URL."""
+"""Seconds to wait for a feed URL to connect or to send its next bytes."""
+TIME_LIMIT = 120.0
+"""Seconds a feed URL may take in all (`digest import --time-limit`): a server that sends a byte
+now and then never hits `FETCH_TIMEOUT`. Past it, the import of that source stops, and it says so."""
 MAX_FEED_BYTES = 20 * 1024 * 1024
 """Feeds larger than this are refused (arXiv's biggest daily listings are a few MB)."""
 DEFAULT_CHANNEL = "arxiv"
@@ -126,12 +130,13 @@ class Feed:
     papers: tuple[FeedPaper, ...]
 
 
-def import_feeds(sources: Sequence[str], content: Path) -> ImportReport:
-    """Import each source (a feed file or an http(s) URL) into `content/arxiv/<date>/<channel>.md`."""
+def import_feeds(sources: Sequence[str], content: Path, time_limit: float = TIME_LIMIT) -> ImportReport:
+    """Import each source (a feed file or an http(s) URL) into `content/arxiv/<date>/<channel>.md`;
+    a URL that takes more than `time_limit` seconds in all is reported and skipped."""
     report = ImportReport()
     targets: dict[Path, tuple[str, list[FeedPaper]]] = {}
     for source in sources:
-        data = _read(source, report)
+        data = _read(source, report, time_limit)
         if data is None:
             continue
         feed = read_feed(source, data, report)
@@ -147,12 +152,12 @@ def import_feeds(sources: Sequence[str], content: Path) -> ImportReport:
 # Reading sources -----------------------------------------------------------------------------
 
 
-def _read(source: str, report: ImportReport) -> bytes | None:
+def _read(source: str, report: ImportReport, time_limit: float) -> bytes | None:
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source):
         if not source.lower().startswith(("http://", "https://")):
             _error(report, source, "only http(s) URLs and files can be imported", "name a feed file or an https:// URL")
             return None
-        return _fetch(source, report)
+        return _fetch(source, report, time_limit)
     try:
         with open(source, "rb") as stream:
             return _capped(stream.read(MAX_FEED_BYTES + 1), source, report)
@@ -183,11 +188,25 @@ class _HttpOnly(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_HttpOnly)
 
 
-def _fetch(url: str, report: ImportReport) -> bytes | None:
+def _fetch(url: str, report: ImportReport, time_limit: float) -> bytes | None:
+    """The feed at `url`, read as it comes, within `time_limit` seconds in all (past it by one
+    wait for the next bytes at most, which is itself at most that limit)."""
     request = urllib.request.Request(url, headers={"User-Agent": "digest-import (+https://arxiv.org/help/rss)"})
+    deadline = time.monotonic() + time_limit
     try:
-        with _OPENER.open(request, timeout=FETCH_TIMEOUT) as response:
-            return _capped(response.read(MAX_FEED_BYTES + 1), url, report)
+        with _OPENER.open(request, timeout=min(FETCH_TIMEOUT, time_limit)) as response:
+            data = bytearray()
+            while len(data) <= MAX_FEED_BYTES and (chunk := response.read1(65536)):
+                data += chunk
+                if time.monotonic() > deadline:
+                    _error(
+                        report,
+                        url,
+                        f"the feed took more than {time_limit:g} s to arrive ({len(data)} bytes so far); not imported",
+                        "try again later, import a saved file, or give it longer with --time-limit",
+                    )
+                    return None
+            return _capped(bytes(data), url, report)
     except (OSError, ValueError) as exc:
         _error(report, url, f"cannot fetch the feed: {exc}", "check the URL and the network, or import a saved file")
         return None

@@ -6,9 +6,12 @@ formats; nothing touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import http.server
 import io
 import re
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -425,3 +428,40 @@ def test_a_whole_abstract_near_upstreams_cut_is_not_marked_cut(tmp_path: Path, l
     import_feeds([str(source)], content)
     (record,) = [r for r in records_of(content, EXPECTED["rss2"][0]) if r.abstract_en.endswith("x")]
     assert record.abstract_en == words and not record.abstract_truncated
+
+
+def test_a_feed_that_trickles_in_stops_at_the_time_limit(tmp_path: Path) -> None:
+    """A server that sends a byte now and then never hits the per-read timeout: the time limit
+    of the whole fetch stops it, and the report names the source."""
+    content = make_site(tmp_path)
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                while not stop.is_set():
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    stop.wait(0.05)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/rss/cs.CL"
+    reports: list[importer.ImportReport] = []
+    importing = threading.Thread(target=lambda: reports.append(import_feeds([url], content, time_limit=1)))
+    importing.start()
+    importing.join(60)  # without a limit it would read for days: the test fails instead of waiting
+    stop.set()
+    importing.join(10)
+    server.shutdown()
+    server.server_close()
+    assert reports, "the import did not stop"
+    (problem,) = reports[0].problems
+    assert problem.path == url and problem.message.startswith("the feed took more than 1 s to arrive"), problem
+    assert not reports[0].written
