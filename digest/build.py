@@ -501,8 +501,9 @@ def page_count(site: Site) -> int:
 
 def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:
     """Digest files under `content`, in a stable order. Hidden files and folders are skipped;
-    folder links are followed once each; what cannot be read, and anything that is not a regular
-    file, is added to `problems`."""
+    folder links are followed once each, unless they lead above the content folder or into /dev,
+    /proc or /sys; at most `MAX_FOLDERS` folders are read. What cannot be read, such a
+    link, and anything that is not a regular file, is added to `problems`."""
     found: list[Path] = []
     seen: set[str] = set()
 
@@ -515,22 +516,71 @@ def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list
         hint = "check the folder's permissions and links; its files are not published until then"
         report(error.filename or str(content), f"cannot read the folder: {error.strerror}", hint)
 
+    def leads_away(path: str) -> bool:
+        """Whether `path` is a link that leads to a folder above the content folder (the whole
+        disk, at worst), or into the system's devices and processes: an error, not read. (A link
+        back to a folder already read is skipped as such.) Each place a link passes through
+        counts, not only where it ends: /dev/fd/2 ends at whatever file takes the errors."""
+        if not os.path.islink(path):
+            return False
+        system = next((hop for hop in _hops(path) if _in_system_folder(hop)), None)
+        real = os.path.realpath(path)
+        if system:
+            report(path, f"link leads to the system's {system}; not read", "link only to folders and files of digests")
+        elif top.startswith(real.rstrip(os.sep) + os.sep):
+            report(
+                path,
+                f"link leads to a folder that holds the content folder, {real}; not read",
+                "link only to folders and files of digests",
+            )
+        else:
+            return False
+        return True
+
+    top = os.path.realpath(content)
     for folder, subfolders, names in os.walk(content, onerror=unreadable, followlinks=True):
         real = os.path.realpath(folder)
         if real in seen:  # a link back to a folder already read
             subfolders.clear()
             continue
         seen.add(real)
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        if len(seen) > MAX_FOLDERS:
+            report(str(content), f"the content folder holds more than {MAX_FOLDERS:,} folders; the rest are not read",
+                   "keep digests in a folder of their own, and check its links")  # fmt: skip
+            break
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith(".") and not leads_away(os.path.join(folder, d))
+        )
         for name in sorted(names):
             path = Path(folder, name)
-            if not name.endswith(CONTENT_SUFFIXES) or name.startswith("."):
+            if not name.endswith(CONTENT_SUFFIXES) or name.startswith(".") or leads_away(str(path)):
                 continue
             if path.is_file() or not path.exists():  # a broken link is reported when it is read
                 found.append(path)
             else:
                 report(str(path), "not a regular file; skipped", "digest files must be regular files")
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
+
+
+def _hops(path: str) -> Iterator[str]:
+    """The paths a link leads through, to the end of its chain (each with its folders resolved)."""
+    current = path
+    for _ in range(40):  # as many links in a row as the system follows
+        if not os.path.islink(current):
+            return
+        target = os.path.join(os.path.dirname(current), os.readlink(current))
+        current = os.path.join(os.path.realpath(os.path.dirname(target)), os.path.basename(target))
+        yield current
+
+
+def _in_system_folder(path: str) -> bool:
+    return any(path == place or path.startswith(place + os.sep) for place in _SYSTEM_FOLDERS)
+
+
+MAX_FOLDERS = 100_000
+"""The most folders a build reads under the content folder (the whole history has 1,300): a
+link that leads somewhere vast is found out, rather than read for hours."""
+_SYSTEM_FOLDERS = tuple(dict.fromkeys(os.path.realpath(p) for p in ("/dev", "/proc", "/sys")))
 
 
 def _readable(name: str) -> str:

@@ -38,6 +38,33 @@ def test_linked_folders_are_followed_once_and_pipes_reported(tmp_path: Path) -> 
     assert [(d.path, d.message) for d in loaded.diagnostics] == [("content/pipe.md", "not a regular file; skipped")]
 
 
+def test_links_to_the_disk_the_system_or_above_are_errors_and_walking_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(tmp_path / "site", {"arxiv/2024-01-01/cs.LG.md": daily(("2401.00010", "Kept"))})
+    content = site / "content"
+    for name, target in [("rootfs", "/"), ("devices", "/dev"), ("up", str(site)), ("proc", "/proc/self")]:
+        (content / name).symlink_to(target)
+    (content / "stderr.md").symlink_to("/dev/fd/2")
+    loaded = load(load_config(site / "site.toml"))
+    assert [p.title for p in loaded.site.papers] == ["Kept"]
+    said = sorted((d.path, d.message) for d in loaded.diagnostics)
+    assert said == [
+        ("content/devices", "link leads to the system's /dev; not read"),
+        ("content/proc", "link leads to the system's /proc/self; not read"),
+        ("content/rootfs", "link leads to a folder that holds the content folder, /; not read"),
+        # /dev/fd is itself a link, to the process's own folder in /proc.
+        ("content/stderr.md", f"link leads to the system's /proc/{os.getpid()}/fd/2; not read"),
+        ("content/up", f"link leads to a folder that holds the content folder, {site.resolve()}; not read"),
+    ]
+    # Walking stops after so many folders, and says so.
+    for n in range(5):
+        (content / "deep" / f"f{n}").mkdir(parents=True)
+    monkeypatch.setattr("digest.build.MAX_FOLDERS", 4)
+    bounded = load(load_config(site / "site.toml"))
+    assert any("holds more than 4 folders" in d.message for d in bounded.diagnostics)
+
+
 def test_concurrent_builds_each_publish_a_complete_site(tmp_path: Path) -> None:
     """Builds that overlap (each about a second long, started a moment apart) into one folder."""
     site = make_site(tmp_path / "site", {})
