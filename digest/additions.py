@@ -377,7 +377,10 @@ class _Addition:
                 hashes = old.hashes | self.read.by_path
                 content = fingerprint(*(f"{source}={digest}" for source, digest in sorted(self.tokens.items())))
                 catalog.write(catalog_path, self._catalog(catalog.made_for(old.stamp, content), identity, summary))
-                manifest.write(where, Manifest(inputs, old.stamp, outputs, marker, content, summary, pages, hashes))
+                state = manifest.output_state(output, outputs)
+                manifest.write(
+                    where, Manifest(inputs, old.stamp, outputs, marker, content, summary, pages, hashes, state)
+                )
         return pipeline.BuildResult(summary, pages, written, output, 0.0, "update", None, profile)
 
     def _summary(self) -> Summary:

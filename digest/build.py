@@ -273,10 +273,16 @@ def _build(
         old = None if full else manifest.read(where)
         if old is not None and old.marker != manifest.marker_identity(output / MARKER):
             old = None  # the output folder is no longer the one this manifest describes
-    if old is not None and old.inputs == inputs and old.stamp == stamp:
+        # Output files removed or changed since the last build are made again, as if it had not
+        # made them: found by their sizes and times, then confirmed by their bytes.
+        mend: set[str] = set()
+        if old is not None and manifest.output_state(output, old.outputs) != old.written:
+            mend = manifest.damaged(output, old.outputs)
+            old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
+    if old is not None and old.inputs == inputs and old.stamp == stamp and not mend:
         seconds = time.perf_counter() - started
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)
-    if old is not None and old.stamp == stamp:
+    if old is not None and old.stamp == stamp and not mend:
         with collector_paused():
             added = additions.update(config, content, output, old, inputs, where, progress, profile, jobs)
         if added is not None:
@@ -288,7 +294,7 @@ def _build(
         loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs, known=known)
         cache.prune()
         with profile.stage("plan"):
-            plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp)
+            plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp, mend=mend)
         manifest.forget(where)  # from here until the new one is written, the output is in flux
         if plan.whole_site:
             catalog.forget(*catalog.location(where))
@@ -310,7 +316,10 @@ def _build(
             if marker is not None:
                 summary, pages = loaded.summary(), len(plan.jobs)
                 hashes = loaded.by_path
-                manifest.write(where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages, hashes))
+                written_now = manifest.output_state(output, outputs)
+                manifest.write(
+                    where, Manifest(inputs, stamp, outputs, marker, plan.content, summary, pages, hashes, written_now)
+                )
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
@@ -376,9 +385,10 @@ class _Plan:
     """Whether to make the search index, feeds, sitemap and assets again."""
 
 
-def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool) -> _Plan:
+def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool, mend: set[str]) -> _Plan:
     """Plan every page and, against the manifest `old` of the last build (with the same code,
-    templates and settings: `same_stamp`), find those whose inputs changed."""
+    templates and settings: `same_stamp`), find those whose inputs changed. `mend`: output files
+    to make again (they are not in `old`); the whole-site files are all made when one is."""
     pages = Pages(loaded.site, config)
     jobs = pages.plan(loaded.hashes)
     fingerprints = {job.path: job.fingerprint for job in jobs}
@@ -394,7 +404,8 @@ def _plan(loaded: Loaded, config: Config, old: Manifest | None, same_stamp: bool
     # that is not there yet, then the pages that changed, then the whole-site files (made
     # again only when some input's bytes changed).
     phases = [[job for job in todo if job.path not in previous], [job for job in todo if job.path in previous]]
-    return _Plan(pages, jobs, fingerprints, content, previous, True, phases, old.content != content)
+    whole_site = old.content != content or any(path not in fingerprints for path in mend)
+    return _Plan(pages, jobs, fingerprints, content, previous, True, phases, whole_site)
 
 
 def _render_and_write(

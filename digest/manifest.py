@@ -12,6 +12,9 @@ The manifest says, for one output folder:
 - `marker`: the identity (device, inode, modification time) of the output folder's marker file
   when the build ended, so that a folder another build has since replaced is never updated as
   if it were ours;
+- `written`: the size and modification time of every output file when the build ended, as one
+  fingerprint, so that a file removed or changed since is noticed (and made again) by a stat a
+  file rather than a read;
 - the build's summary (papers, files, diagnostics), for a build that finds nothing changed.
 
 It lives in the site's cache folder (`.digest-cache/`), never in the output, so nothing of it is
@@ -41,7 +44,7 @@ from digest.config import Config
 from digest.errors import Diagnostic
 
 CACHE_FOLDER = ".digest-cache"
-FORMAT = 2
+FORMAT = 3
 """Bumped when the manifest's shape changes; an older manifest is then ignored."""
 
 
@@ -84,6 +87,8 @@ class Manifest:
     """The HTML pages of the site."""
     hashes: dict[str, str]
     """Input file (as a path) → the hash of its bytes."""
+    written: str
+    """`output_state` of the output files when the build ended."""
 
 
 def location(config: Config, output: Path) -> Path:
@@ -110,6 +115,7 @@ def read(path: Path) -> Manifest | None:
             content=raw["content"],
             pages=raw["pages"],
             hashes=raw["hashes"],
+            written=raw["written"],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -137,6 +143,7 @@ def write(path: Path, manifest: Manifest) -> None:
         "inputs": manifest.inputs,
         "hashes": manifest.hashes,
         "outputs": manifest.outputs,
+        "written": manifest.written,
     }
     _keep(path, json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))
 
@@ -196,6 +203,35 @@ def inputs_now(files: Iterable[Path]) -> dict[str, tuple[int, int]]:
             continue
         seen[os.fsdecode(file)] = (status.st_size, status.st_mtime_ns)
     return seen
+
+
+def output_state(output: Path, paths: Iterable[str]) -> str:
+    """The size and modification time of each of the output files `paths`, or that it is
+    missing, as one fingerprint."""
+    parts = []
+    for path in sorted(paths):
+        try:
+            status = os.stat(os.path.join(output, path))
+        except OSError:
+            parts.append(f"{path}=")
+            continue
+        parts.append(f"{path}={status.st_size}:{status.st_mtime_ns}")
+    return fingerprint(*parts)
+
+
+def damaged(output: Path, outputs: dict[str, str]) -> set[str]:
+    """The output files (of `Manifest.outputs`) that are missing, or whose bytes are not those
+    the last build wrote."""
+    found = set()
+    for path, made in outputs.items():
+        try:
+            data = (output / path).read_bytes()
+        except OSError:
+            found.add(path)
+            continue
+        if file_hash(data) != made.rpartition("=")[2]:
+            found.add(path)
+    return found
 
 
 def marker_identity(marker: Path) -> tuple[int, int, int] | None:

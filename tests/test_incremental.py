@@ -523,3 +523,22 @@ def test_the_garbage_collector_is_as_it_was_after_a_build(site: Path) -> None:
     with pytest.raises(DigestError, match="nowhere"):
         run(site)
     assert gc.isenabled()
+
+
+def test_output_files_removed_or_changed_are_made_again(site: Path) -> None:
+    """A build that finds its inputs as they were still notices output files removed or changed
+    since (by their sizes and times), and makes those again, and only those."""
+    public = site / "public"
+    paper = next((public / "papers").glob("*.html"))
+    (public / "index.html").unlink()
+    paper.write_bytes(paper.read_bytes().replace(b"<h1>", b"<h1>DEFACED "))
+    (public / "search" / "meta.js").unlink()
+    (public / "assets" / "style.css").write_text("body { display: none }", encoding="utf-8")
+    untouched = identities(public)
+    mended = run(site)
+    assert mended.kind == "update" and mended.written == 4, (mended.kind, mended.written)
+    assert tree(public) == clean_build(site)
+    now = identities(public)
+    assert {path for path in untouched if untouched[path] != now[path]} == {paper.relative_to(public).as_posix(),
+                                                                            "assets/style.css"}  # fmt: skip
+    assert run(site).kind == "none", "and then nothing is left to do"
