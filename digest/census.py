@@ -1,7 +1,8 @@
 """Nothing lost: every paper an input file declares is published or reported.
 
 The census counts what a file declares line by line, knowing nothing of blocks, fields or
-formats: every `[^N]` table row and detail block, however indented, and every `##` heading.
+formats: every `[^N]` table row and detail block, however indented, and every level-two heading
+(as CommonMark reads them: `digest.parse.headings`).
 `account` then checks each declared paper against what the parser returned: a record for it
 (published), or an error on one of its lines or on the whole file (reported). A paper that is
 neither is lost, which is a bug in digest, and the build says so.
@@ -10,15 +11,17 @@ neither is lost, which is a bug in digest, and the build says so.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from digest.errors import Diagnostic
 from digest.model import DigestFile
+from digest.parse.headings import h2_lines
 
-_ROW = re.compile(r"^\s*\|\s*\[\^\s*([0-9]+)\s*\]")
-_BLOCK = re.compile(r"^\s*\[\^\s*([0-9]+)\s*\]\s*[:：]")
-_VENUE_PAPER = re.compile(r"^##(?!#)")
+# Any decimal digits (a reader counts `[^２]` too; the parser reports what it cannot read).
+_ROW = re.compile(r"^\s*\|\s*\[\^\s*(\d+)\s*\]")
+_BLOCK = re.compile(r"^\s*\[\^\s*(\d+)\s*\]\s*[:：]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +30,9 @@ class Declared:
 
     lines: tuple[int, ...]
     ref: str | None
-    """The `[^N]` number of a daily digest's paper, as written less any leading zeros (so that a
-    number too long to read is counted too); None for a venue collection's heading."""
+    """The `[^N]` number of a daily digest's paper, in ASCII digits without leading zeros, never
+    read as a number (so that one too long to read is counted too); None for a venue collection's
+    heading."""
 
 
 @dataclass(slots=True)
@@ -60,18 +64,25 @@ def declared_papers(text: str) -> list[Declared]:
     rows: dict[str, list[int]] = defaultdict(list)
     blocks: dict[str, list[int]] = defaultdict(list)
     declared = []
+    headings = h2_lines(lines, start)
     for number, line in enumerate(lines[start:], start=start + 1):
         if row := _ROW.match(line):
-            rows[row[1].lstrip("0") or "0"].append(number)
+            rows[_number(row[1])].append(number)
         elif block := _BLOCK.match(line):
-            blocks[block[1].lstrip("0") or "0"].append(number)
-        elif _VENUE_PAPER.match(line):
+            blocks[_number(block[1])].append(number)
+        elif number - 1 in headings:
             declared.append(Declared((number,), None))
     for ref in sorted(rows.keys() | blocks.keys(), key=lambda digits: (len(digits), digits)):
         # A paper has a row and a block; more of either declares more papers with one number.
         copies = max(len(rows[ref]), len(blocks[ref]))
         declared.extend([Declared(tuple(sorted(rows[ref] + blocks[ref])), ref)] * copies)
     return declared
+
+
+def _number(digits: str) -> str:
+    """A reference number as ASCII digits without leading zeros: `[^２]` is `[^2]` to a reader."""
+    ascii_digits = digits if digits.isascii() else "".join(str(unicodedata.digit(c)) for c in digits)
+    return ascii_digits.lstrip("0") or "0"
 
 
 def _after_front_matter(lines: list[str]) -> int:

@@ -198,6 +198,32 @@ def test_a_venue_headings_year_of_thousands_of_digits_is_no_year(tmp_path: Path)
     assert "found 1 = published 1" in run.stdout or "reported 1" in run.stdout, run.stdout
 
 
+def test_the_census_and_the_parser_read_headings_as_commonmark_does() -> None:
+    """What Markdown calls a level-two heading starts a paper, for the parser as for the census;
+    a line that only looks like one is an error where it stands, never a paper folded into the
+    one above it."""
+    from digest.parse import parse_file
+
+    def paper(heading: str, n: int) -> str:
+        return f"{heading}\n\nAuthors: A\n\nLink: https://x.org/{n}\n\nAbstract:\n\n Text {n}.\n\n摘要:\n\n文{n}。\n\n"
+
+    headings = ["## One", " ## Two", "##\tThree", "Four\n---", "＃＃ Five", "\u2028## Six", "    ## Seven", "##Eight"]
+    text = "# Papers about A in B 2024\n" + "".join(paper(h + "<sup>poster<sup>", n) for n, h in enumerate(headings, 1))
+    # (Four's heading is `Four<sup>poster<sup>` underlined: the kind goes on the text line.)
+    text = text.replace("Four\n---<sup>poster<sup>", "Four<sup>poster<sup>\n---")
+    digest, diagnostics = parse_file("t.md", "venues/b-2024/a.md", text.encode())
+    assert digest is not None
+    assert [(r.title, r.kind) for r in digest.records] == [(t, "poster") for t in ("One", "Two", "Three", "Four")]
+    lines = text.split("\n")
+    errors = [d.line for d in diagnostics if d.severity == "error"]
+    assert [lines[n - 1].strip("\u2028 ")[:5] for n in errors] == ["＃＃ Fi", "## Si", "## Se", "##Eig"], diagnostics
+    assert all("looks like a '##' heading" in d.message for d in diagnostics if d.severity == "error")
+    assert tally_of(text, "venues/b-2024/a.md") == (4, 4, 0, [])
+    # A reference number in full-width digits is counted as a reader counts it, and reported.
+    day = daily(("2401.00014", "One"), ("2401.00015", "Two")).replace("[^2]", "[^２]")
+    assert tally_of(day, "arxiv/2024-01-01/cs.LG.md") == (2, 1, 1, [])
+
+
 def test_a_stray_heading_never_hides_a_digest() -> None:
     day = (REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md").read_text(encoding="utf-8")
     found, published, reported, lost = tally_of("## cs.CL digest for 2023-10-03\n" + day, "arxiv/2023-10-03/cs.CL.md")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.parse.headings import h2_lines
 from digest.parse.source import SourceText
 from digest.parse.text import clean, is_chinese, link_target, small_number
 
@@ -28,7 +29,6 @@ _BLOCK_HEADER = re.compile(r"^\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<r
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
 _DAILY_HEADINGS = re.compile(r"^#\s*(摘要|详细)\s*$")
-_PAPER_HEADING = re.compile(r"^##(?!#)")  # a venue collection's paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,7 @@ def tokenize(source: SourceText) -> Tokens:
     lines = source.lines
     index = source.body_start
     in_details = False
+    headings = h2_lines(lines, source.body_start)
     while index < len(lines):
         text = lines[index]
         number = index + 1
@@ -93,7 +94,7 @@ def tokenize(source: SourceText) -> Tokens:
             row = _row(source, number, text)
             if row is not None:
                 rows.append(row)
-        elif _PAPER_HEADING.match(text):
+        elif index in headings:
             source.error(
                 number,
                 f"heading '{text[:40]}' starts a venue paper, which a daily digest cannot hold; it is not published",

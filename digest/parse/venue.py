@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from digest.model import Record
+from digest.parse.headings import h2_lines, looks_like_h2
 from digest.parse.source import SourceText
 from digest.parse.text import clean, link_target
 
 _ANY_H1 = re.compile(r"^#(\s|$)")
 _DAILY_LINE = re.compile(r"^\s*(\|\s*\[\^\s*[0-9]+\s*\]|\[\^\s*[0-9]+\s*\]\s*[:：])")
-_H2 = re.compile(r"^##(?!#)")
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
 
 LABELS = ("authors", "link", "abstract", "摘要")
@@ -52,12 +52,30 @@ def tokenize(source: SourceText) -> tuple[VenueHeader | None, int, list[Entry]]:
     header_line = 0
     entries: list[Entry] = []
     current_label = ""
+    headings = h2_lines(source.lines, source.body_start)
+    underline = -1  # the last line of a setext heading
+    unread = False  # after a line that only looks like a heading, until the next heading
     for index in range(source.body_start, len(source.lines)):
         text = source.lines[index].rstrip()
         number = index + 1
-        if _H2.match(text):
-            entries.append(Entry(number, text[2:].strip()))
+        if index in headings:
+            heading, underline = headings[index]
+            entries.append(Entry(number, heading.strip()))
             current_label = ""
+            unread = False
+            continue
+        if index <= underline:
+            continue
+        if looks_like_h2(text):
+            source.error(
+                number,
+                "line looks like a '##' heading, but Markdown reads it as text (no space after '##', a "
+                "full-width ＃, indented, after a line separator); its paper is not published",
+                "start each paper's heading with '## ' in ASCII, at most three spaces in",
+            )
+            unread = True  # nor are its fields read as the paper above's
+            continue
+        if unread:
             continue
         if _ANY_H1.match(text):
             found = venue_heading(text)
