@@ -276,9 +276,13 @@ def _build(
         # Output files removed or changed since the last build are made again, as if it had not
         # made them: found by their sizes and times, then confirmed by their bytes.
         mend: set[str] = set()
-        if old is not None and manifest.output_state(output, old.outputs) != old.written:
+        if old is not None and (state := manifest.output_state(output, old.outputs)) != old.written:
             mend = manifest.damaged(output, old.outputs)
-            old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
+            if mend:
+                old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
+            else:  # only times changed (a file of the reader's added beside ours): nothing to mend
+                old = dataclasses.replace(old, written=state)
+                manifest.write(where, old)
     if old is not None and old.inputs == inputs and old.stamp == stamp and not mend:
         seconds = time.perf_counter() - started
         return BuildResult(old.summary, old.pages, 0, output, seconds, "none", None, profile)

@@ -12,9 +12,9 @@ The manifest says, for one output folder:
 - `marker`: the identity (device, inode, modification time) of the output folder's marker file
   when the build ended, so that a folder another build has since replaced is never updated as
   if it were ours;
-- `written`: the size and modification time of every output file when the build ended, as one
-  fingerprint, so that a file removed or changed since is noticed (and made again) by a stat a
-  file rather than a read;
+- `written`: the times of the output folders and files when the build ended (`output_state`),
+  so that a file removed or changed since is noticed, and made again, by a stat rather than a
+  read;
 - the build's summary (papers, files, diagnostics), for a build that finds nothing changed.
 
 It lives in the site's cache folder (`.digest-cache/`), never in the output, so nothing of it is
@@ -205,17 +205,34 @@ def inputs_now(files: Iterable[Path]) -> dict[str, tuple[int, int]]:
     return seen
 
 
+FOLDER_ONLY = 2_000
+"""A folder of more files than this (the paper pages) has its files known by the folder's time
+only, as one stat a file would cost most of a build that has nothing to do."""
+
+
 def output_state(output: Path, paths: Iterable[str]) -> str:
-    """The size and modification time of each of the output files `paths`, or that it is
-    missing, as one fingerprint."""
+    """The state of the output files `paths`, as one fingerprint: the time of each of their
+    folders (which a file removed, added or replaced changes) and the size and time of each file
+    (which a change in place changes too), but for the files of a folder of more than
+    `FOLDER_ONLY`."""
+    folders: dict[str, list[str]] = {}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, []).append(name)
     parts = []
-    for path in sorted(paths):
+    for folder, names in sorted(folders.items()):
+        where = os.path.join(output, folder)
         try:
-            status = os.stat(os.path.join(output, path))
+            parts.append(f"{folder}/={os.stat(where).st_mtime_ns}")
         except OSError:
-            parts.append(f"{path}=")
+            parts.append(f"{folder}/=")
             continue
-        parts.append(f"{path}={status.st_size}:{status.st_mtime_ns}")
+        for name in sorted(names) if len(names) <= FOLDER_ONLY else ():
+            try:
+                status = os.stat(os.path.join(where, name))
+                parts.append(f"{name}={status.st_size}:{status.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{name}=")
     return fingerprint(*parts)
 
 

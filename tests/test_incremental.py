@@ -542,3 +542,31 @@ def test_output_files_removed_or_changed_are_made_again(site: Path) -> None:
     assert {path for path in untouched if untouched[path] != now[path]} == {paper.relative_to(public).as_posix(),
                                                                             "assets/style.css"}  # fmt: skip
     assert run(site).kind == "none", "and then nothing is left to do"
+
+
+def test_in_a_folder_known_by_its_time_a_file_removed_or_replaced_is_made_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of a large folder (the paper pages) are known by the folder's time alone: removing
+    or replacing one changes it."""
+    monkeypatch.setattr(manifest, "FOLDER_ONLY", 0)
+    assert run(site, full=True).kind == "full"  # the state kept with every folder known by its time
+    gone, replaced = sorted((site / "public" / "papers").glob("*.html"))[:2]
+    gone.unlink()
+    copy = replaced.with_name("replacement.tmp")
+    copy.write_bytes(replaced.read_bytes().replace(b"<h1>", b"<h1>DEFACED "))
+    copy.replace(replaced)
+    mended = run(site)
+    assert mended.kind == "update" and mended.written == 2, (mended.kind, mended.written)
+    assert tree(site / "public") == clean_build(site)
+
+
+def test_a_file_added_beside_the_pages_is_left_and_checked_once(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of the reader's in the output folder (a CNAME) changes the folder's time: the next
+    build reads the pages once to find nothing to mend, and keeps the new time."""
+    (site / "public" / "CNAME").write_text("papers.example.org\n", encoding="utf-8")
+    checks: list[int] = []
+    damaged = manifest.damaged
+    monkeypatch.setattr(manifest, "damaged", lambda *args: checks.append(1) or damaged(*args))
+    assert run(site).kind == "none" and run(site).kind == "none"
+    assert checks == [1] and (site / "public" / "CNAME").is_file()
