@@ -11,15 +11,15 @@ neither is lost, which is a bug in digest, and the build says so.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from digest.errors import Diagnostic
 from digest.model import DigestFile
 from digest.parse.headings import h2_lines
+from digest.parse.text import ascii_digits
 
-# Any decimal digits (a reader counts `[^２]` too; the parser reports what it cannot read).
+# Any decimal digits: a reader counts `[^２]` too, and the parser reads it (with a warning).
 _ROW = re.compile(r"^\s*\|\s*\[\^\s*(\d+)\s*\]")
 _BLOCK = re.compile(r"^\s*\[\^\s*(\d+)\s*\]\s*[:：]")
 
@@ -80,9 +80,9 @@ def declared_papers(text: str) -> list[Declared]:
 
 
 def _number(digits: str) -> str:
-    """A reference number as ASCII digits without leading zeros: `[^２]` is `[^2]` to a reader."""
-    ascii_digits = digits if digits.isascii() else "".join(str(unicodedata.digit(c)) for c in digits)
-    return ascii_digits.lstrip("0") or "0"
+    """A reference number as ASCII digits without leading zeros: `[^２]` is `[^2]`, as the parser
+    reads it too."""
+    return ascii_digits(digits).lstrip("0") or "0"
 
 
 def _after_front_matter(lines: list[str]) -> int:

@@ -99,8 +99,75 @@ def bad_bytes(data: bytes, rng: random.Random) -> bytes:
     return data[:at] + bytes(rng.randrange(0x80, 0x100) for _ in range(rng.randint(1, 4))) + data[at:]
 
 
+_DIGITS = [
+    "０１２３４５６７８９",
+    "٠١٢٣٤٥٦٧٨٩",
+    "०१२३४५६७८९",
+    "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+]  # full-width, Arabic-Indic, Devanagari, math
+
+
+def other_digits(data: bytes, rng: random.Random) -> bytes:
+    """Some reference numbers `[^N]` written in the digits of another script."""
+    text = data.decode("utf-8", "surrogateescape")
+    digits = rng.choice(_DIGITS)
+    marks = [i for i in range(len(text) - 2) if text.startswith("[^", i)]
+    for at in rng.sample(marks, min(len(marks), rng.randint(1, 5))):
+        end = at + 2
+        while end < len(text) and text[end].isascii() and text[end].isdigit():
+            end += 1
+        text = text[: at + 2] + "".join(digits[int(c)] for c in text[at + 2 : end]) + text[end:]
+    return text.encode("utf-8", "surrogateescape")
+
+
+def line_breaks(data: bytes, rng: random.Random) -> bytes:
+    """Line breaks Python's str.splitlines knows and Markdown does not: U+2028, U+2029, NEL, VT, FF."""
+    lines = _lines(data)
+    for _ in range(rng.randint(1, 5)):
+        at = rng.randrange(len(lines))
+        lines[at] = rng.choice([" ", " ", "", "", ""]).encode() + lines[at]
+    return b"\n".join(lines)
+
+
+def indent_markers(data: bytes, rng: random.Random) -> bytes:
+    """Spaces or tabs before the lines that start a paper, a row or a block."""
+    lines = _lines(data)
+    marked = [i for i, line in enumerate(lines) if line.startswith((b"#", b"|", b"[^"))]
+    for at in rng.sample(marked, min(len(marked), rng.randint(1, 5))):
+        lines[at] = rng.choice([b" ", b"  ", b"   ", b"    ", b"\t", b" \t"]) + lines[at]
+    return b"\n".join(lines)
+
+
+def full_width_markers(data: bytes, rng: random.Random) -> bytes:
+    """Markers in their full-width forms: ＃, ｜, ［, ］, ＾, ："""
+    lines = _lines(data)
+    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith((b"#", b"|", b"[^"))]
+    forms = {b"#": "＃", b"|": "｜", b"[": "［", b"]": "］", b"^": "＾", b":": "："}
+    for at in rng.sample(marked, min(len(marked), rng.randint(1, 5))):
+        old = rng.choice(list(forms))
+        lines[at] = lines[at].replace(old, forms[old].encode(), rng.randint(1, 2))
+    return b"\n".join(lines)
+
+
+def front_matter_around(data: bytes, rng: random.Random) -> bytes:
+    """The whole file between front matter fences, or a fence that never closes."""
+    return b"---\n" + data + (b"\n---\n" if rng.random() < 0.5 else b"")
+
+
+def huge_numbers(data: bytes, rng: random.Random) -> bytes:
+    """A reference number or a version of thousands of digits (Python reads no more than 4,300)."""
+    text = data.decode("utf-8", "surrogateescape")
+    marks = [i + 2 for i in range(len(text) - 2) if text.startswith("[^", i)]
+    marks += [i + 1 for i in range(len(text) - 1) if text[i] == "v" and text[i + 1].isdigit()]
+    if not marks:
+        return data
+    at = rng.choice(marks)
+    return (text[:at] + rng.choice("19") * rng.randint(4_300, 20_000) + text[at:]).encode("utf-8", "surrogateescape")
+
+
 MUTATIONS: list[Mutation] = [drop_lines, duplicate_lines, swap_lines, cut, insert_text, nul_bytes, crlf, bom,
-                             long_line, bad_bytes]  # fmt: skip
+                             long_line, bad_bytes, other_digits, line_breaks, indent_markers, full_width_markers,
+                             front_matter_around, huge_numbers]  # fmt: skip
 
 
 def mutate(data: bytes, rng: random.Random, rounds: int) -> bytes:

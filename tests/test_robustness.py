@@ -219,9 +219,17 @@ def test_the_census_and_the_parser_read_headings_as_commonmark_does() -> None:
     assert [lines[n - 1].strip("\u2028 ")[:5] for n in errors] == ["＃＃ Fi", "## Si", "## Se", "##Eig"], diagnostics
     assert all("looks like a '##' heading" in d.message for d in diagnostics if d.severity == "error")
     assert tally_of(text, "venues/b-2024/a.md") == (4, 4, 0, [])
-    # A reference number in full-width digits is counted as a reader counts it, and reported.
+    # A reference number in full-width digits is read, and counted, as a reader reads it.
     day = daily(("2401.00014", "One"), ("2401.00015", "Two")).replace("[^2]", "[^２]")
-    assert tally_of(day, "arxiv/2024-01-01/cs.LG.md") == (2, 1, 1, [])
+    assert tally_of(day, "arxiv/2024-01-01/cs.LG.md") == (2, 2, 0, [])
+    _, diagnostics = parse_file("t.md", "arxiv/2024-01-01/cs.LG.md", day.encode())
+    assert [d.message for d in diagnostics] == [
+        "reference number [^２] is written in other digits than 0-9; read as [^2]"
+    ] * 2
+    # A heading indented three spaces inside a detail block is a heading all the same: reported.
+    two = daily(("2401.00014", "One"), ("2401.00015", "Two"))
+    stray = two.replace("    Abstract 1.\n", "    Abstract 1.\n\n   ## Stray\n")
+    assert tally_of(stray, "arxiv/2024-01-01/cs.LG.md") == (3, 2, 1, [])
 
 
 def test_a_stray_heading_never_hides_a_digest() -> None:

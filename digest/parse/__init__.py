@@ -16,7 +16,7 @@ from digest.parse.arxiv import parse_arxiv
 from digest.parse.source import SourceText, date_from_path, read_source
 from digest.parse.venue import parse_venue
 
-_ARXIV_SIGNS = re.compile(r"^\s*(#\s*摘要\s*$|#\s*详细\s*$|\[\^\s*[0-9]+\s*\]\s*[:：]|\|\s*\[\^|\|\s*Ref\s*\|)")
+_ARXIV_SIGNS = re.compile(r"^\s*(#\s*摘要\s*$|#\s*详细\s*$|\[\^\s*\d+\s*\]\s*[:：]|\|\s*\[\^|\|\s*Ref\s*\|)")
 _VENUE_SIGNS = re.compile(r"^(#\s+Papers about\s|##(?!#)|(Authors|Link|Abstract)\s*:|摘要\s*[:：])", re.IGNORECASE)
 _FOLDER_YEAR = re.compile(r"^(?P<venue>.+?)[-_ ](?P<year>[0-9]{4})$")
 

@@ -9,6 +9,7 @@ linear in the length of a hostile line (benchmarks/long_lines.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from digest.parse.headings import h2_lines
@@ -17,7 +18,7 @@ from digest.parse.text import clean, is_chinese, link_target, small_number
 
 # A table row: ref, then the title up to the first `](http`, the URL, then the summary up to the
 # final `|`. Cells are not escaped, so `|` and `[`…`]` may occur inside them.
-_ROW_START = re.compile(r"\s*\|\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*\|\s*\[")
+_ROW_START = re.compile(r"\s*\|\s*\[\^\s*(?P<ref>\d+)\s*\]\s*\|\s*\[")
 # A line that declares a table row, however it is indented and wherever it stands.
 _ROW_LIKE = re.compile(r"^\s*\|\s*\[\^")
 _LINK_CLOSE = re.compile(r"\)\s*\|")
@@ -25,7 +26,7 @@ _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
 # `[^N]: ZH_TITLE`; spaces inside, a full-width colon or any indentation are accepted (and
 # reported), so that a mistyped header never hides its paper inside the block above.
-_BLOCK_HEADER = re.compile(r"^\s*\[\^\s*(?P<ref>[0-9]+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
+_BLOCK_HEADER = re.compile(r"^\s*\[\^\s*(?P<ref>\d+)\s*\]\s*[:：][ \t]?(?P<rest>.*)$")
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _DETAILS_HEADING = re.compile(r"^#\s*详细\s*$")
 _DAILY_HEADINGS = re.compile(r"^#\s*(摘要|详细)\s*$")
@@ -82,7 +83,7 @@ def tokenize(source: SourceText) -> Tokens:
                     number, f"detail block header is written '{text[:20]}'; read as '[^{header['ref']}]:'",
                     f"write it '[^{header['ref']}]: ' at the start of the line",
                 )  # fmt: skip
-            end = _block_end(lines, index + 1)
+            end = _block_end(lines, index + 1, headings)
             ref = _ref(source, number, header["ref"])
             if ref is not None:
                 blocks.append(_block(source, number, ref, header["rest"], lines[index + 1 : end]))
@@ -139,8 +140,14 @@ def _row(source: SourceText, number: int, text: str) -> TableRow | None:
 
 
 def _ref(source: SourceText, number: int, digits: str) -> int | None:
-    """The number of a `[^N]`; an error, and None, when it is too long to be one."""
+    """The number of a `[^N]`, in any script's digits (and a warning when not ASCII); an error,
+    and None, when it is too long to be one."""
     ref = small_number(digits)
+    if ref is not None and not digits.isascii():
+        source.warning(
+            number, f"reference number [^{digits}] is written in other digits than 0-9; read as [^{ref}]",
+            f"write it [^{ref}]",
+        )  # fmt: skip
     if ref is None:
         source.error(
             number,
@@ -150,13 +157,14 @@ def _ref(source: SourceText, number: int, digits: str) -> int | None:
     return ref
 
 
-def _block_end(lines: list[str], start: int) -> int:
+def _block_end(lines: list[str], start: int, headings: Container[int]) -> int:
     """Index of the line after a block: the first line that is neither blank nor indented (the
-    next `[^N]:` header, a heading, stray text), an indented header or row, or the end."""
+    next `[^N]:` header, a heading, stray text), an indented header, row or heading (` ## x` is
+    one to Markdown), or the end."""
     index = start
     while index < len(lines) and (not lines[index].strip() or lines[index][0].isspace()):
-        if _BLOCK_HEADER.match(lines[index]) or _ROW_LIKE.match(lines[index]):  # indented, but a declaration
-            break
+        if _BLOCK_HEADER.match(lines[index]) or _ROW_LIKE.match(lines[index]) or index in headings:
+            break  # indented, but a declaration
         index += 1
     return index
 

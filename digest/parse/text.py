@@ -51,9 +51,15 @@ digest lists a billion papers, and Python refuses to read a number of 4,301 digi
 
 
 def small_number(digits: str) -> int | None:
-    """The value of a run of ASCII digits; None when it has more than `NUMBER_DIGITS`."""
-    significant = digits.lstrip("0")
+    """The value of a run of decimal digits (of any script: `٨` is 8); None when it has more than
+    `NUMBER_DIGITS`, leading zeros aside."""
+    significant = ascii_digits(digits).lstrip("0")
     return int(significant or "0") if len(significant) <= NUMBER_DIGITS else None
+
+
+def ascii_digits(digits: str) -> str:
+    """Decimal digits of any script as ASCII ones (`２` → `2`)."""
+    return digits if digits.isascii() else "".join(str(unicodedata.digit(c)) for c in digits)
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None] | None:

@@ -16,7 +16,7 @@ from digest.parse.source import SourceText
 from digest.parse.text import clean, link_target
 
 _ANY_H1 = re.compile(r"^#(\s|$)")
-_DAILY_LINE = re.compile(r"^\s*(\|\s*\[\^\s*[0-9]+\s*\]|\[\^\s*[0-9]+\s*\]\s*[:：])")
+_DAILY_LINE = re.compile(r"^\s*(\|\s*\[\^\s*\d+\s*\]|\[\^\s*\d+\s*\]\s*[:：])")
 _LABEL = re.compile(r"^(?P<label>Authors|Link|Abstract|摘要)\s*[:：]\s*(?P<rest>.*)$", re.IGNORECASE)
 
 LABELS = ("authors", "link", "abstract", "摘要")
