@@ -230,6 +230,9 @@ def test_the_census_and_the_parser_read_headings_as_commonmark_does() -> None:
     two = daily(("2401.00014", "One"), ("2401.00015", "Two"))
     stray = two.replace("    Abstract 1.\n", "    Abstract 1.\n\n   ## Stray\n")
     assert tally_of(stray, "arxiv/2024-01-01/cs.LG.md") == (3, 2, 1, [])
+    # So is the table's header underlined with `---` (a setext heading), whatever else it is.
+    underlined = two.replace("| Ref | Title | Summary |\n", "| Ref | Title | Summary |\n---\n")
+    assert tally_of(underlined, "arxiv/2024-01-01/cs.LG.md") == (3, 2, 1, [])
 
 
 def test_a_stray_heading_never_hides_a_digest() -> None:

@@ -21,6 +21,8 @@ from digest.parse.text import clean, is_chinese, link_target, small_number
 _ROW_START = re.compile(r"\s*\|\s*\[\^\s*(?P<ref>\d+)\s*\]\s*\|\s*\[")
 # A line that declares a table row, however it is indented and wherever it stands.
 _ROW_LIKE = re.compile(r"^\s*\|\s*\[\^")
+# A row as the census counts one (digest.census): a paper, even on a line Markdown makes a heading.
+_ROW_DECLARED = re.compile(r"^\s*\|\s*\[\^\s*\d+\s*\]")
 _LINK_CLOSE = re.compile(r"\)\s*\|")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
@@ -91,16 +93,18 @@ def tokenize(source: SourceText) -> Tokens:
             continue
         if _DETAILS_HEADING.match(text):
             in_details = True
-        elif _ROW_LIKE.match(text) or (text.startswith("|") and not in_details):
-            row = _row(source, number, text)
-            if row is not None:
-                rows.append(row)
-        elif index in headings:
+        elif index in headings and not _ROW_DECLARED.match(text):
+            # A heading to Markdown, as the census counts it: `| Ref | Title |` underlined with
+            # `---` is one, a table row `| [^N] | …` is counted as a row whatever follows it.
             source.error(
                 number,
                 f"heading '{text[:40]}' starts a venue paper, which a daily digest cannot hold; it is not published",
                 "put venue papers in a venue collection of their own",
             )
+        elif _ROW_LIKE.match(text) or (text.startswith("|") and not in_details):
+            row = _row(source, number, text)
+            if row is not None:
+                rows.append(row)
         elif _HEADING.match(text) and not _DAILY_HEADINGS.match(text):
             source.warning(
                 number,
