@@ -265,3 +265,61 @@ def test_an_addition_needs_every_digest_in_the_parse_cache(small_pages: Path) ->
     result = run(small_pages)
     assert not added(result) and any("parse cache" in note for note in result.profile.notes)
     assert tree(small_pages / "public") == clean_build(small_pages)
+
+
+# A new-day update in a new session that SIGKILLs the whole of it (its worker processes too) as
+# one of its processes is about to write its Nth file.
+_KILLED_AT = r"""
+import os, signal, sys
+import digest.write
+
+calls, put, at = [0], digest.write.Target.put, int(sys.argv[1])
+
+
+def dies(self, path, data):
+    calls[0] += 1
+    if calls[0] == at:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    return put(self, path, data)
+
+
+digest.write.Target.put = dies
+sys.argv = ["digest", "build"]
+from digest.cli import main
+
+main()
+"""
+
+
+def test_an_update_killed_anywhere_leaves_whole_files_and_the_next_build_finishes(small_pages: Path) -> None:
+    """What the README says of an update killed part-way: every file in the site is whole (old
+    or new), links may lead to pages it had not written yet, no manifest is left, and the next
+    build makes the site a clean build would. Killed before each of a spread of its writes."""
+    import signal
+    import subprocess
+    import sys
+
+    site = small_pages.parent / "updated"
+    day = corpus_day("2023-10-04")
+    for at in (1, 3, 10, 30, 100, 300, 1000, 3000, 10000):
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.copytree(small_pages, site, symlinks=True)
+        for file in day:
+            add_corpus_file(site, file)
+        killed = subprocess.run(
+            [sys.executable, "-c", _KILLED_AT, str(at)],
+            cwd=site,
+            capture_output=True,
+            text=True,
+            start_new_session=True,
+        )
+        if killed.returncode != -signal.SIGKILL:  # the update wrote fewer files than that
+            assert killed.returncode == 0, killed.stderr[-2000:]
+            break
+        public = site / "public"
+        pages = [p for p in public.rglob("*.html") if not p.name.startswith(".")]
+        assert all(p.read_bytes().rstrip().endswith(b"</html>") for p in pages), at
+        assert manifest.read(manifest.location(load_config(site / "site.toml"), public)) is None, at
+        assert run(site).kind == "full" and tree(public) == clean_build(site), at
+    else:
+        pytest.fail("the update wrote more files than the last point: kill it later too")
