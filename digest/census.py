@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from digest.errors import Diagnostic
 from digest.model import DigestFile
+from digest.parse.daily_syntax import ROW_DECLARED
 from digest.parse.headings import h2_lines
 from digest.parse.text import ascii_digits
 
 # Any decimal digits: a reader counts `[^２]` too, and the parser reads it (with a warning).
-_ROW = re.compile(r"^\s*\|\s*\[\^\s*(\d+)\s*\]")
 _BLOCK = re.compile(r"^\s*\[\^\s*(\d+)\s*\]\s*[:：]")
 
 
@@ -66,7 +66,7 @@ def declared_papers(text: str) -> list[Declared]:
     declared = []
     headings = h2_lines(lines, start)
     for number, line in enumerate(lines[start:], start=start + 1):
-        if row := _ROW.match(line):
+        if row := ROW_DECLARED.match(line):
             rows[_number(row[1])].append(number)
         elif block := _BLOCK.match(line):
             blocks[_number(block[1])].append(number)

@@ -21,8 +21,9 @@ from digest.parse.text import clean, is_chinese, link_target, small_number
 _ROW_START = re.compile(r"\s*\|\s*\[\^\s*(?P<ref>\d+)\s*\]\s*\|\s*\[")
 # A line that declares a table row, however it is indented and wherever it stands.
 _ROW_LIKE = re.compile(r"^\s*\|\s*\[\^")
-# A row as the census counts one (digest.census): a paper, even on a line Markdown makes a heading.
-_ROW_DECLARED = re.compile(r"^\s*\|\s*\[\^\s*\d+\s*\]")
+# A row as the census counts one (digest.census uses it): a paper, even on a line Markdown makes a
+# heading; the group is its number.
+ROW_DECLARED = re.compile(r"^\s*\|\s*\[\^\s*(\d+)\s*\]")
 _LINK_CLOSE = re.compile(r"\)\s*\|")
 _TABLE_HEADER = re.compile(r"^\|\s*Ref\s*\|", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|[\s|:-]*$")
@@ -93,7 +94,7 @@ def tokenize(source: SourceText) -> Tokens:
             continue
         if _DETAILS_HEADING.match(text):
             in_details = True
-        elif index in headings and not _ROW_DECLARED.match(text):
+        elif index in headings and not ROW_DECLARED.match(text):
             # A heading to Markdown, as the census counts it: `| Ref | Title |` underlined with
             # `---` is one, a table row `| [^N] | …` is counted as a row whatever follows it.
             source.error(
