@@ -364,7 +364,7 @@ class Site:
         done = []
         for sub in ("search", "parsed"):
             folder = self.root / ".digest-cache" / sub
-            entries = sorted(folder.glob("*.pickle")) if folder.is_dir() else []
+            entries = sorted(folder.glob("*.json")) if folder.is_dir() else []
             for e in entries:
                 if self.rng.random() < 0.3:
                     how = self.rng.choice(["delete", "truncate", "garbage"])
@@ -374,7 +374,7 @@ class Site:
                         data = e.read_bytes()
                         e.write_bytes(data[: len(data) // 2])
                     else:
-                        e.write_bytes(b"not a pickle at all" * 3)
+                        e.write_bytes(b"not a cache entry at all" * 3)
                     done.append(f"{sub}/{e.name[:8]}:{how}")
         return "cache damage " + (", ".join(done) or "(none)")
 

@@ -22,11 +22,11 @@ from itertools import groupby
 from pathlib import Path
 
 from digest import build as pipeline
-from digest import catalog, manifest, search, urls, workers
+from digest import catalog, codec, manifest, search, urls, workers
 from digest.catalog import Catalog, Kept, Listing, PaperOf, Records, Rows, Store
 from digest.census import Tally
 from digest.config import Config
-from digest.errors import Diagnostic, DigestError
+from digest.errors import Diagnostic
 from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
 from digest.model import Collection, CollectionKind, Paper, Record
 from digest.parse.text import normalise_title
@@ -93,10 +93,9 @@ def _last_build(
         raise NotAnAddition("the last build's catalog is missing or of another build")
     if kept.tally.lost:
         raise NotAnAddition("the last build lost a paper")
-    try:
-        return kept, Store(store_path, kept.store)
-    except Exception:  # anything wrong with a file of the cache folder
-        raise NotAnAddition("the paper store is missing or damaged") from None
+    if not store_path.exists():
+        raise NotAnAddition("the paper store is missing")
+    return kept, Store(store_path, kept.store)
 
 
 def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -> bool:
@@ -169,7 +168,7 @@ class _Addition:
             for record in digest.records:
                 key = arxiv_key(record)
                 if (records := groups.get(key)) is None:
-                    if (earlier := self._stored(key) if key in self.token else None) and earlier.venue_sides:
+                    if (earlier := self.store[key] if key in self.token else None) and earlier.venue_sides:
                         raise NotAnAddition("a venue paper is listed again")
                     records = groups[key] = list(earlier.appearances) if earlier else []
                 if records and (conflict := title_conflict(key, records, record)):
@@ -186,7 +185,7 @@ class _Addition:
         except urls.Taken:
             raise NotAnAddition("a path is taken") from None
         for key, paper in self.made.items():
-            if key in self.token and (earlier := self._stored(key)) and _place(earlier) != _place(paper):
+            if key in self.token and (earlier := self.store[key]) and _place(earlier) != _place(paper):
                 raise NotAnAddition("a paper listed again changes its date, categories or page")
         read_at = {(r.source, r.line): n for n, r in enumerate(r for d in self.ordered for r in d.records)}
 
@@ -200,12 +199,6 @@ class _Addition:
         self.relisted = [paper for key, paper in self.made.items() if key in self.token]
         self.date_of = date_of
         self.site = self._site(paths)
-
-    def _stored(self, key: str) -> Paper:
-        try:
-            return self.store[key]
-        except Exception:  # a store damaged in a way its index did not show
-            raise NotAnAddition("the paper store is missing or damaged") from None
 
     def _site(self, paths: urls.Paths) -> Site:
         """The site, its papers loaded from the store as pages need them."""
@@ -266,11 +259,9 @@ class _Addition:
             raise NotAnAddition("a digest is missing from the parse cache")
 
         def load() -> tuple[Record, ...]:
-            parsed = self.parsed.get(key)
+            parsed = self.parsed.get(key, workers.Parsed)
             if parsed is None or parsed[0] is None or len(parsed[0].records) != len(listing.rows):
-                raise DigestError(
-                    f"error: the build cache lost {file.source} during the build\n  hint: build again with --full"
-                )
+                raise codec.Unfit(f"the parse cache does not hold the {len(listing.rows)} records of {file.source}")
             return tuple(parsed[0].records)
 
         return load

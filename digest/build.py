@@ -7,16 +7,15 @@ import dataclasses
 import functools
 import gc
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest import additions, catalog, discover, feeds, manifest, search, workers
+from digest import additions, catalog, codec, discover, feeds, manifest, search, workers
 from digest.census import Tally
 from digest.config import Config
-from digest.errors import Diagnostic, DigestError
+from digest.errors import Diagnostic, DigestError, printable
 from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
 from digest.model import DigestFile
 from digest.profile import Profile
@@ -74,6 +73,15 @@ class BuildResult:
     site: Site | None
     """The site, when this build read it whole (an update that only adds days does not)."""
     profile: Profile
+    unfit: str = ""
+    """The file of the cache folder that was not one digest wrote, and why: the cache was then
+    cleared, and the site built in full."""
+
+    def cache_warning(self) -> str:
+        """The line that says so, if it happened."""
+        if not self.unfit:
+            return ""
+        return f"warning: the build cache was cleared and the site built in full: {printable(self.unfit)}"
 
 
 def load(
@@ -160,9 +168,8 @@ def read_files(
     for path, file in zip(files, progress(opened, len(opened), "read", "files"), strict=True):
         if file.data is not None and file.parsed is None:
             with profile.stage("parse"):
-                blob = next(parsed)
-                cache.put(file.key, blob)
-                file.parsed = pickle.loads(blob)
+                file.parsed, kept = next(parsed)
+                cache.put(file.key, kept)
         found = list(file.diagnostics)
         if file.parsed is not None:
             digest, reported, counted = file.parsed
@@ -197,7 +204,7 @@ class _Opened:
     diagnostics: list[Diagnostic]
     """About the file itself (it cannot be read, its name is not UTF-8)."""
     key: str = ""
-    parsed: tuple[DigestFile | None, list[Diagnostic], Tally] | None = None
+    parsed: workers.Parsed | None = None
     """The digest, the parser's diagnostics and the census of its papers."""
     digest: str = ""
     """The hash of its bytes (two names can show the same, when they are not UTF-8)."""
@@ -213,7 +220,7 @@ def _open(
         shown = _readable(name)
         content_path = _readable(_content_path(file, content))
         key = cache.key(shown, content_path, digest)
-        if (parsed := cache.get(key)) is not None:
+        if (parsed := cache.get(key, workers.Parsed)) is not None:
             hashes[shown] = digest
             warned = [] if name == shown else [_unreadable_name(shown)]
             return _Opened(shown, content_path, b"", warned, key, parsed, digest)
@@ -229,7 +236,7 @@ def _open(
     opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics, digest=file_hash(data))
     hashes[readable] = opened.digest
     opened.key = cache.key(opened.name, opened.content_path, opened.digest)
-    opened.parsed = cache.get(opened.key)
+    opened.parsed = cache.get(opened.key, workers.Parsed)
     return opened
 
 
@@ -259,7 +266,19 @@ def build(
     started = time.perf_counter()
     output = output or config.output
     with one_build_at_a_time(output):
-        return _build(config, content or config.content, output, progress, jobs, full, started)
+        try:
+            return _build(config, content or config.content, output, progress, jobs, full, started)
+        except codec.Unfit as unfit:
+            # A file of the cache folder that is not one digest wrote (damaged, or put there):
+            # nothing of the cache is trusted, and the site is made from the content alone.
+            problem = str(unfit)
+            manifest.clear(config.root)
+        try:
+            result = _build(config, content or config.content, output, progress, jobs, True, started)
+        except codec.Unfit as again:  # the cache folder changed under this build
+            hint = f"remove the folder {config.root / manifest.CACHE_FOLDER} and build again"
+            raise DigestError(f"error: {printable(str(again))}\n  hint: {hint}") from None
+        return dataclasses.replace(result, unfit=problem)
 
 
 def _build(

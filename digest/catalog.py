@@ -8,9 +8,10 @@ Three files in the site's cache folder, beside the manifest of an output folder 
   of its records belongs to; each collection's papers (as IDs) and pages; the output paths
   handed out; and what the build reported, file by file. It is sealed with the hash of its
   bytes, and made for one manifest (its stamp and the fingerprint of its input);
-- the paper store: every paper, pickled on its own, so that a page's papers can be loaded
-  without the others. Its index (paper ID → where its pickle lies) is the last thing in the
-  file; an update appends the papers it changed and a new index;
+- the paper store: every paper, written on its own (`digest.codec`), so that a page's papers
+  can be loaded without the others. Its index (paper ID → where the paper lies, and the CRC
+  of its bytes) is the last thing in the file; an update appends the papers it changed and a
+  new index;
 - the shape of the search index the output folder holds (`digest.search.Shape`).
 """
 
@@ -18,13 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
+import stat
 import struct
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
+from digest import codec, urls
 from digest.census import Tally
 from digest.errors import Diagnostic
 from digest.manifest import keep_sealed, read_sealed
@@ -32,7 +36,7 @@ from digest.model import DigestFile, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Site
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the catalog's or the store's shape changes; an older one is then ignored."""
 _TRAILER = struct.Struct("<Q")
 """The end of the store: where its index starts."""
@@ -161,9 +165,16 @@ def of_site(
 
 
 def read(path: Path, made_for: str) -> Catalog | None:
-    """The catalog at `path` if it was made for the manifest `made_for` describes."""
-    catalog = read_sealed(path)
-    return catalog if isinstance(catalog, Catalog) and catalog.made_for == made_for else None
+    """The catalog at `path` if it was made for the manifest `made_for` describes; `codec.Unfit`
+    when the file is not a catalog."""
+    catalog = read_sealed(path, Catalog)
+    if catalog is None or catalog.made_for != made_for:
+        return None
+    pages = chain(catalog.owners, catalog.all_pages, (d.page for d in catalog.digests))
+    pages = chain(pages, *(k.pages for k in (*catalog.venues, *catalog.categories, *catalog.dates)))
+    if not urls.all_inside(pages):
+        raise codec.Unfit(f"{path}: a page outside the output folder")
+    return catalog
 
 
 def write(path: Path, catalog: Catalog) -> None:
@@ -189,41 +200,67 @@ def write_store(path: Path, identity: str, papers: Iterable[Paper]) -> None:
             temporary.unlink()
 
 
-def _append(file: Any, identity: str, index: dict[str, tuple[int, int]], papers: Iterable[Paper]) -> None:
-    """Write each paper's pickle at the end of `file`, then the index and where it starts."""
+def _append(file: Any, identity: str, index: dict[str, tuple[int, int, int]], papers: Iterable[Paper]) -> None:
+    """Write each paper at the end of `file`, then the index and where it starts."""
     offset = file.tell()
     for paper in papers:
-        blob = pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL)
-        file.write(blob)
-        index[paper.id] = (offset, len(blob))
-        offset += len(blob)
-    file.write(pickle.dumps((FORMAT, identity, index), protocol=pickle.HIGHEST_PROTOCOL))
+        data = codec.encode(paper)
+        file.write(data)
+        index[paper.id] = (offset, len(data), zlib.crc32(data))
+        offset += len(data)
+    file.write(codec.encode(_Index(FORMAT, identity, index)))
     file.write(_TRAILER.pack(offset))
 
 
+class _Index(NamedTuple):
+    """The end of a paper store."""
+
+    format: int
+    identity: str
+    papers: dict[str, tuple[int, int, int]]
+    """Paper ID → where its bytes start, how many there are, and their CRC."""
+
+
 class Store:
-    """The papers of the paper store at `path`, loaded one at a time, when asked for."""
+    """The papers of the paper store at `path`, loaded one at a time, when asked for. A store
+    that is not one `write_store` wrote, or of another build, is `codec.Unfit`."""
 
     def __init__(self, path: Path, identity: str) -> None:
         self.path = path
-        self._fd = os.open(path, os.O_RDONLY)  # read with `pread`: forked workers share it
         try:
-            size = os.fstat(self._fd).st_size
-            (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, size - _TRAILER.size))
-            version, found, self.index = pickle.loads(os.pread(self._fd, size - _TRAILER.size - start, start))
-        except Exception:
+            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError as exc:
+            raise codec.Unfit(f"{path}: cannot be read ({exc.strerror})") from None
+        try:  # read with `pread`: forked workers share the descriptor
+            status = os.fstat(self._fd)
+            if not stat.S_ISREG(status.st_mode) or status.st_size < _TRAILER.size:
+                raise codec.Unfit("not a paper store")
+            end = status.st_size - _TRAILER.size
+            (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, end))
+            if start > end:
+                raise codec.Unfit("not a paper store")
+            index = os.pread(self._fd, end - start, start)
+            version, found, self.index = codec.decode(index, _Index)
+            if (version, found) != (FORMAT, identity):
+                raise codec.Unfit("the paper store of another build")
+        except (codec.Unfit, OSError, struct.error) as exc:
             os.close(self._fd)
-            raise
-        if (version, found) != (FORMAT, identity):
-            os.close(self._fd)
-            raise ValueError("the paper store belongs to another build")
+            raise codec.Unfit(f"{path}: {exc}") from None
         self._loaded: dict[str, Paper] = {}
 
     def __getitem__(self, paper_id: str) -> Paper:
         paper = self._loaded.get(paper_id)
         if paper is None:
-            offset, size = self.index[paper_id]
-            paper = self._loaded[paper_id] = pickle.loads(os.pread(self._fd, size, offset))
+            try:
+                offset, size, check = self.index[paper_id]
+                data = os.pread(self._fd, size, offset)
+                if zlib.crc32(data) != check:
+                    raise codec.Unfit("damaged")
+                paper = self._loaded[paper_id] = codec.decode(data, Paper)
+                if not urls.inside(paper.page):
+                    raise codec.Unfit("a page outside the output folder")
+            except (codec.Unfit, KeyError, OSError, OverflowError, ValueError) as exc:
+                raise codec.Unfit(f"{self.path}: paper {paper_id!r}: {exc}") from None
         return paper
 
     def hold(self, papers: Iterable[Paper]) -> None:
@@ -236,19 +273,19 @@ class Store:
         them (the others' bytes are copied, not loaded)."""
         (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, os.fstat(self._fd).st_size - _TRAILER.size))
         replaced = {paper.id for paper in papers}
-        live = sum(size for paper, (_, size) in self.index.items() if paper not in replaced)
+        live = sum(size for paper, (_, size, _) in self.index.items() if paper not in replaced)
         if start - live <= start // 5:
             with self.path.open("r+b") as file:
                 file.seek(start)
                 file.truncate()
                 _append(file, identity, self.index, papers)
             return
-        kept: dict[str, tuple[int, int]] = {}
+        kept: dict[str, tuple[int, int, int]] = {}
         temporary = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
         with temporary.open("wb") as file:
-            for paper, (offset, size) in self.index.items():
+            for paper, (offset, size, check) in self.index.items():
                 if paper not in replaced:
-                    kept[paper] = (file.tell(), size)
+                    kept[paper] = (file.tell(), size, check)
                     file.write(os.pread(self._fd, size, offset))
             _append(file, identity, kept, papers)
         temporary.replace(self.path)

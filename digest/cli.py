@@ -108,6 +108,10 @@ def build(
         sys.exit(INTERRUPTED)
     summary = result.summary
     _report(summary.diagnostics)
+    if result.unfit:
+        click.echo(
+            f"warning: the build cache was cleared and the site built in full: {printable(result.unfit)}", err=True
+        )
     if missing := skipped(config):
         click.echo(
             f"note: no base_url in {CONFIG_FILE}, so no {', '.join(missing)}; the site works without them",

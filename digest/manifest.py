@@ -25,26 +25,27 @@ that is killed half-way leaves no manifest, and the next build is a full one.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
-import json
 import os
-import pickle
+import re
+import shutil
 import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from digest import __version__
+from digest import __version__, codec, urls
 from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic
 
+T = TypeVar("T")
+
 CACHE_FOLDER = ".digest-cache"
-FORMAT = 3
+FORMAT = 4
 """Bumped when the manifest's shape changes; an older manifest is then ignored."""
 
 
@@ -98,54 +99,31 @@ def location(config: Config, output: Path) -> Path:
 
 
 def read(path: Path) -> Manifest | None:
-    """The manifest at `path`, or None when there is none or it cannot be used."""
-    try:
-        raw = json.loads(path.read_bytes().decode("utf-8", "surrogateescape"))  # as `write` wrote it
-        if raw.get("format") != FORMAT:
-            return None
-        summary = raw["summary"]
-        tally = Tally(summary["found"], summary["published"], summary["reported"])
-        diagnostics = [Diagnostic(**d) for d in summary["diagnostics"]]
-        return Manifest(
-            inputs={name: (size, mtime) for name, (size, mtime) in raw["inputs"].items()},
-            stamp=raw["stamp"],
-            outputs=raw["outputs"],
-            marker=tuple(raw["marker"]),
-            summary=Summary(summary["papers"], summary["files"], tally, diagnostics),
-            content=raw["content"],
-            pages=raw["pages"],
-            hashes=raw["hashes"],
-            written=raw["written"],
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+    """The manifest at `path`; None when there is none or it is of another version (it is then
+    ignored), `codec.Unfit` when the file is not a manifest."""
+    data = codec.read_bytes(path)
+    if data is None:
         return None
+    try:
+        raw = codec.parse(data)
+        if isinstance(raw, dict) and type(raw.get("format")) is int:  # as versions before 4 wrote it
+            return None
+        if not (isinstance(raw, list) and len(raw) == 2 and type(raw[0]) is int):
+            raise codec.Unfit("not a manifest")
+        if raw[0] != FORMAT:
+            return None
+        made = codec.make(raw[1], Manifest)
+        if not urls.all_inside(made.outputs):
+            raise codec.Unfit("an output path outside the output folder")
+        return made
+    except codec.Unfit as unfit:
+        raise codec.Unfit(f"{path}: {unfit}") from None
 
 
 def write(path: Path, manifest: Manifest) -> None:
     """Write the manifest in one step (a reader sees the old one or the new one). A cache that
     cannot be written only costs the next build its speed, so failures are ignored."""
-    summary = manifest.summary
-    raw: dict[str, Any] = {
-        "format": FORMAT,
-        "version": __version__,
-        "stamp": manifest.stamp,
-        "marker": list(manifest.marker),
-        "content": manifest.content,
-        "pages": manifest.pages,
-        "summary": {
-            "papers": summary.papers,
-            "files": summary.files,
-            "found": summary.tally.found,
-            "published": summary.tally.published,
-            "reported": summary.tally.reported,
-            "diagnostics": [dataclasses.asdict(d) for d in summary.diagnostics],
-        },
-        "inputs": manifest.inputs,
-        "hashes": manifest.hashes,
-        "outputs": manifest.outputs,
-        "written": manifest.written,
-    }
-    _keep(path, json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape"))
+    _keep(path, codec.encode((FORMAT, manifest)))
 
 
 def _keep(path: Path, data: bytes) -> None:
@@ -153,7 +131,10 @@ def _keep(path: Path, data: bytes) -> None:
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         _make_cache_folder(path.parent)
-        temporary.write_bytes(data)
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()  # a file left by a killed build, or a link planted there
+        with temporary.open("xb") as file:  # never through a link
+            file.write(data)
         temporary.replace(path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -161,20 +142,25 @@ def _keep(path: Path, data: bytes) -> None:
 
 
 def keep_sealed(path: Path, value: Any) -> None:
-    """Keep `value` pickled at `path` with the hash of its bytes, so that a file damaged in any
-    way is never taken for what it was (see `read_sealed`)."""
-    blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    _keep(path, file_hash(blob).encode("ascii") + blob)
+    """Keep `value` at `path` with the hash of its bytes, so that a file damaged in any way is
+    never taken for what it was (see `read_sealed`)."""
+    data = codec.encode(value)
+    _keep(path, file_hash(data).encode("ascii") + data)
 
 
-def read_sealed(path: Path) -> Any:
-    """What `keep_sealed` kept at `path`, or None when it is missing or damaged."""
-    try:
-        data = path.read_bytes()
-        seal, blob = data[:32], data[32:]
-        return pickle.loads(blob) if seal == file_hash(blob).encode("ascii") else None
-    except Exception:  # missing, or damaged in a way the seal did not catch
+def read_sealed(path: Path, kind: type[T]) -> T | None:
+    """The value of type `kind` that `keep_sealed` kept at `path`; None when there is none,
+    `codec.Unfit` when the file is damaged or not one `keep_sealed` wrote."""
+    data = codec.read_bytes(path)
+    if data is None:
         return None
+    seal, data = data[:32], data[32:]
+    if seal != file_hash(data).encode("ascii"):
+        raise codec.Unfit(f"{path}: damaged (its bytes are not those it was sealed with)")
+    try:
+        return codec.decode(data, kind)
+    except codec.Unfit as unfit:
+        raise codec.Unfit(f"{path}: {unfit}") from None
 
 
 def _make_cache_folder(folder: Path) -> None:
@@ -184,6 +170,16 @@ def _make_cache_folder(folder: Path) -> None:
     ignore = top / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# digest's build cache: safe to delete, never to commit\n*\n")
+
+
+def clear(root: Path) -> None:
+    """Remove the cache folder of the site at `root`, whatever it holds."""
+    folder = root / CACHE_FOLDER
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            folder.unlink()
 
 
 def forget(path: Path) -> None:
@@ -284,55 +280,61 @@ class Cache:
     so that a build parses only the files that changed since the last one; parts of the search
     index (`digest.search.search_files`).
 
-    Entries are pickles that only digest writes, in the site's own cache folder; entries the
-    last build did not use are removed by `prune`.
+    Entries are values `digest.codec` writes, in the site's own cache folder; entries the last
+    build did not use are removed by `prune`.
     """
 
     def __init__(self, folder: Path | None) -> None:
+        if folder is not None and folder.is_symlink():  # it could lead anywhere, and entries are removed
+            raise codec.Unfit(f"{folder}: a link, where digest keeps a folder")
         self.folder = folder
         self.used: set[str] = set()
 
     def key(self, *made_from: str) -> str:
         return fingerprint(code_stamp(), *made_from)
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str, kind: type[T]) -> T | None:
+        """The entry for `key`, of type `kind`; None when there is none, `codec.Unfit` when
+        there is something else in its place."""
         if self.folder is None:
             return None
         self.used.add(key)
-        try:
-            return pickle.loads((self.folder / f"{key}.pickle").read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
+        return codec.read(self.folder / f"{key}.json", kind)
 
-    def put(self, key: str, blob: bytes) -> None:
-        """Keep `blob`, a pickle, as the entry for `key`."""
+    def put(self, key: str, data: bytes) -> None:
+        """Keep `data`, a value as `codec.encode` writes it, as the entry for `key`."""
         if self.folder is not None:
             self.used.add(key)
-            _keep(self.folder / f"{key}.pickle", blob)
+            _keep(self.folder / f"{key}.json", data)
 
     def has(self, key: str) -> bool:
         """Whether there is an entry for `key` (it may still fail to load)."""
-        return self.folder is not None and (self.folder / f"{key}.pickle").is_file()
+        return self.folder is not None and (self.folder / f"{key}.json").is_file()
 
     def discard(self, key: str) -> None:
         """Remove the entry for `key`, if any."""
         if self.folder is not None:
             self.used.discard(key)
             with contextlib.suppress(OSError):
-                (self.folder / f"{key}.pickle").unlink()
+                (self.folder / f"{key}.json").unlink()
 
     def keep(self, key: str) -> None:
         """Keep the entry for `key`, if any, though this build did not load it."""
         self.used.add(key)
 
     def prune(self) -> None:
-        """Remove the entries this build did not use."""
+        """Remove the entries this build did not use (and those of older versions, pickles), and
+        nothing else."""
         if self.folder is None or not self.folder.is_dir():
             return
         for entry in self.folder.iterdir():
-            if entry.name.removesuffix(".pickle") not in self.used:
+            if _ENTRY.fullmatch(entry.name) and entry.name.partition(".")[0] not in self.used:
                 with contextlib.suppress(OSError):
                     entry.unlink()
+
+
+_ENTRY = re.compile(r"[0-9a-f]{32}\.(?:json|pickle)(?:\.tmp-[0-9]+)?")
+"""The name of a cache entry, or of one a killed build was writing."""
 
 
 def _tree(folder: Path, pattern: str) -> list[str]:

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import functools
 import json
-import pickle
 import re
 import unicodedata
 from collections import defaultdict
@@ -64,7 +63,7 @@ from itertools import chain, groupby, islice
 from operator import attrgetter
 from pathlib import Path
 
-from digest import urls
+from digest import codec, urls
 from digest.gist import gist
 from digest.manifest import Cache, fingerprint, keep_sealed, read_sealed
 from digest.model import Paper
@@ -566,16 +565,6 @@ def _version(keys: Iterable[str], layout: list[tuple[int, int]]) -> str:
     return Cache(None).key("search", *keys, repr(layout))[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class _Written:
-    """A segment as its files hold it, as the cache keeps it."""
-
-    documents: list[str]
-    shards: int
-    files: list[tuple[str, bytes]]
-    """Its term shards' files."""
-
-
 def search_files(
     site: Site, cache: Cache | None = None, tokens: dict[str, str] | None = None, shape: Path | None = None
 ) -> Iterator[tuple[str, bytes]]:
@@ -583,8 +572,8 @@ def search_files(
     `search/meta.js` last; made from what `cache` keeps where it can, and with the fingerprint
     of each paper's page in `tokens` (see `_search_keys`).
 
-    The cache keeps each segment as written, under the `search_key`s of its papers, and each
-    day's part, under those of the day's papers. A build writes again the segments whose papers
+    The cache keeps each segment, under the `search_key`s of its papers, and each day's part,
+    under those of the day's papers. A build writes again the segments whose papers
     changed, joined from their days' parts, of which it makes only those of days that changed:
     a new day, or a day a paper listed again with new text belongs to. The files are the same,
     byte for byte, as those of `build_index`. The index's `Shape` is kept at `shape`."""
@@ -600,11 +589,11 @@ def search_files(
     for number, (start, end) in enumerate(segments([len(day) for day in days])):
         day_keys = all_day_keys[start:end]
         key = cache.key("segment", str(number), *day_keys)
-        written = _written(cache, number, key, day_keys, lambda day: days[day], start)
-        yield from written.files
-        documents += written.documents
-        layout.append((len(written.documents), written.shards))
-        kept.append((key, len(written.documents), written.shards))
+        segment = _kept_segment(cache, key, day_keys, lambda day: days[day], start)
+        yield from _term_files(number, segment)
+        documents += segment.documents
+        layout.append((len(segment.documents), segment.shards))
+        kept.append((key, len(segment.documents), segment.shards))
     yield from _document_files(documents)
     starts = day_starts([len(day) for day in days], [day[0].first_date for day in days])
     yield _meta_file(len(documents), layout, _version(chain.from_iterable(keys), layout), starts)
@@ -613,21 +602,33 @@ def search_files(
     cache.prune()
 
 
-def _written(
-    cache: Cache, number: int, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int
-) -> _Written:
-    """Segment `number` (kept under `key`), of the days from `start` (kept under `day_keys`),
-    as the cache keeps it or made from the days' parts (`papers` gives a day's papers)."""
-    written = cache.get(key)
-    if isinstance(written, _Written):
+def _kept_segment(
+    cache: Cache, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int
+) -> Segment:
+    """The segment kept under `key`, of the days from `start` (kept under `day_keys`), as the
+    cache keeps it or made from the days' parts (`papers` gives a day's papers)."""
+    segment = cache.get(key, Segment)
+    if segment is not None:
+        _check_documents(segment.documents)
+        if not 0 < segment.shards <= max(1, len(segment.postings)):
+            raise codec.Unfit(f"a search segment of {segment.shards} shards")
         for day_key in day_keys:
             cache.keep(day_key)
-        return written
+        return segment
     parts = [_cached(cache, day_key, functools.partial(papers, day)) for day, day_key in enumerate(day_keys, start)]
     segment = _segment(join(parts))
-    written = _Written(segment.documents, segment.shards, _term_files(number, segment))
-    cache.put(key, pickle.dumps(written, protocol=pickle.HIGHEST_PROTOCOL))
-    return written
+    cache.put(key, codec.encode(segment))
+    return segment
+
+
+def _check_documents(documents: list[str]) -> None:
+    """Documents the cache gave, which the index's files hold as they are: each must be the JSON
+    text of a value (as `document` makes them), so that none can be anything else in a script."""
+    for text in documents:
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            raise codec.Unfit(f"a search document that is not JSON: {text[:40]!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,11 +678,11 @@ class Addition:
                     before -= 1
                     documents = self._segment(before, papers, cache).documents + documents
                 documents = documents[len(documents) - first % BLOCK_SIZE :]
-            written = self._segment(number, papers, cache)
+            segment = self._segment(number, papers, cache)
             if key not in known:
-                yield from written.files
-            documents += written.documents
-            layout.append((len(written.documents), written.shards))
+                yield from _term_files(number, segment)
+            documents += segment.documents
+            layout.append((len(segment.documents), segment.shards))
         total = sum(count for count, _ in layout)
         if first is not None:
             yield from _document_files(documents, first // BLOCK_SIZE, _blocks(total))
@@ -695,13 +696,13 @@ class Addition:
         for key in set(self.before.days) - set(self.day_keys):
             cache.discard(key)
 
-    def _segment(self, number: int, papers: Callable[[str], Paper], cache: Cache) -> _Written:
+    def _segment(self, number: int, papers: Callable[[str], Paper], cache: Cache) -> Segment:
         start, end = self.runs[number]
         day_papers = lambda day: [papers(paper) for paper in self.days[day]]  # noqa: E731
-        return _written(cache, number, self.segment_keys[number], self.day_keys[start:end], day_papers, start)
+        return _kept_segment(cache, self.segment_keys[number], self.day_keys[start:end], day_papers, start)
 
     def rewritten(self) -> list[str]:
-        """The folders of the segments whose term files are all written again."""
+        """The folders of the segments whose term files are all segment again."""
         known = {key for key, _, _ in self.before.segments}
         return [f"{urls.SEARCH_INDEX}/t/{n}/" for n, key in enumerate(self.segment_keys) if key not in known]
 
@@ -719,9 +720,9 @@ def addition(
     given each paper's page fingerprint (`tokens`) and the papers whose pages changed, for the
     output folder whose index's `Shape` is kept at `shape`; None when the cache does not hold
     what the last build made (a whole build makes the index then)."""
-    known = cache.get(cache.key("search keys"))
-    before = read_sealed(shape)
-    if not isinstance(known, dict) or not isinstance(before, Shape):
+    known = cache.get(cache.key("search keys"), dict[str, str])
+    before = read_sealed(shape, Shape)
+    if known is None or before is None:
         return None
     found = {token: known.get(token, "") for token in map(tokens, chain.from_iterable(days))}
     found.update((tokens(paper), search_key(changed[paper])) for paper in changed)
@@ -729,7 +730,7 @@ def addition(
     if "" in found.values():
         return None  # a paper whose key the last build did not keep
     if found != known:
-        cache.put(cache.key("search keys"), pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.put(cache.key("search keys"), codec.encode(found))
     total, last = sum(map(len, days)), sum(documents for _, documents, _ in before.segments)
     if len(file_name("d", 0, _blocks(total))) != len(file_name("d", 0, _blocks(last))):
         return None  # every document file is named anew
@@ -745,9 +746,7 @@ def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) 
     the bytes and place of their files), so the cache keeps the last build's keys by page
     fingerprint, and only a paper whose fingerprint changed is fingerprinted again."""
     entry = cache.key("search keys")
-    known = cache.get(entry)
-    if not isinstance(known, dict):
-        known = {}
+    known = cache.get(entry, dict[str, str]) or {}
     found: dict[str, str] = {}
     keys = []
     for day in days:
@@ -762,16 +761,18 @@ def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) 
             day_keys.append(key)
         keys.append(day_keys)
     if found != known:
-        cache.put(entry, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.put(entry, codec.encode(found))
     return keys
 
 
 def _cached(cache: Cache, key: str, papers: Callable[[], Sequence[Paper]]) -> Part:
     """The part of `papers()` kept in the cache under `key`, or made and kept there."""
-    part = cache.get(key)
-    if not isinstance(part, Part):
+    part = cache.get(key, Part)
+    if part is None:
         part = index_part(papers())
-        cache.put(key, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.put(key, codec.encode(part))
+    else:
+        _check_documents(part.documents)
     return part
 
 

@@ -80,6 +80,8 @@ def serve(
     try:
         result = build(config)
         preview = _Preview(config_path, config)
+        if warning := result.cache_warning():
+            _say(warning)
         _say(_summary(result.summary.diagnostics, result.pages, result.seconds, "built"))
         server.RequestHandlerClass = _handler(preview)
         threads = [
@@ -327,6 +329,8 @@ class _Preview:
             self.config = config
             self.output = os.path.realpath(result.output)
             self.build += 1
+        if warning := result.cache_warning():
+            _say(warning)
         _say(_summary(result.summary.diagnostics, result.pages, result.seconds, f"rebuilt ({what} changed):"))
 
     def _follow_folders(self) -> None:

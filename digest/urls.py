@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 HOME = "index.html"
@@ -141,3 +142,20 @@ def arxiv_abs(arxiv_id: str) -> str:
 
 def arxiv_pdf(arxiv_id: str, version: int | None) -> str:
     return f"https://arxiv.org/pdf/{arxiv_id}" + (f"v{version}" if version else "")
+
+
+def inside(path: str) -> bool:
+    """Whether `path`, relative to the output folder, stays inside it: no absolute path, `..`,
+    backslash or Windows drive's colon, and no `.` or empty name (`write` refuses the others)."""
+    return all_inside((path,))
+
+
+def all_inside(paths: Iterable[str]) -> bool:
+    """Whether every one of `paths` stays inside the output folder (see `inside`): checked as one
+    text, with the names of each between `/` and line ends, as a manifest holds 100,000 of them."""
+    text = "\n" + "\n".join(paths) + "\n"
+    return not any(bad in text for bad in _OUTSIDE)
+
+
+_OUTSIDE = ("\\", ":", *(f"{a}{name}{b}" for name in ("", ".", "..") for a in "/\n" for b in "/\n"))
+"""What marks a path that leads outside: a backslash, a colon, or an empty, `.` or `..` name."""

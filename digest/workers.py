@@ -18,14 +18,16 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
-import pickle
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from digest.census import account
+from digest import codec
+from digest.census import Tally, account
+from digest.errors import Diagnostic
+from digest.model import DigestFile
 from digest.parse import parse_file
 from digest.render import PageJob, Pages, TemplateTime
 from digest.write import Target
@@ -38,6 +40,17 @@ ALONE = 600
 more than it saves."""
 PARSE_ALONE = 4_000_000
 """Fewer bytes than this are parsed in the build's own process (about 1,500 papers)."""
+
+
+class Parsed(NamedTuple):
+    """An input file parsed, as the parse cache keeps it."""
+
+    digest: DigestFile | None
+    """None when the file has no papers to read."""
+    diagnostics: list[Diagnostic]
+    """What the parser reported."""
+    tally: Tally
+    """The census of the file's papers."""
 
 
 @dataclass(slots=True)
@@ -101,10 +114,10 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
         _shared = None
 
 
-def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator[bytes]:
-    """Each (name, content path, bytes) parsed and accounted for, as the pickle of (digest,
-    diagnostics, tally), in order; on `workers` processes (0: one per core when there is much
-    to parse)."""
+def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator[tuple[Parsed, bytes]]:
+    """Each (name, content path, bytes) parsed and accounted for, in order, with the bytes the
+    parse cache keeps of it (`digest.codec`); on `workers` processes (0: one per core when there
+    is much to parse)."""
     global _files
     large = sum(len(data) for _, _, data in files) >= PARSE_ALONE
     if _processes(workers, large) == 1:
@@ -155,14 +168,15 @@ def _forked(workers: int) -> Iterator[multiprocessing.pool.Pool]:
         gc.unfreeze()
 
 
-def _parse_in_worker(index: int) -> bytes:
+def _parse_in_worker(index: int) -> tuple[Parsed, bytes]:
     return _parse(*_files[index])
 
 
-def _parse(name: str, content_path: str, data: bytes) -> bytes:
+def _parse(name: str, content_path: str, data: bytes) -> tuple[Parsed, bytes]:
     digest, found = parse_file(name, content_path, data)
     counted = account(name, data.decode("utf-8", "replace"), digest, found)
-    return pickle.dumps((digest, found, counted), protocol=pickle.HIGHEST_PROTOCOL)
+    parsed = Parsed(digest, found, counted)
+    return parsed, codec.encode(parsed)
 
 
 def _pool(workers: int) -> multiprocessing.pool.Pool:

@@ -26,6 +26,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from digest import urls
 from digest.errors import DigestError
 from digest.manifest import file_hash
 
@@ -167,10 +168,9 @@ def _safe_parts(path: str) -> list[str]:
     """The names along a relative POSIX path; anything that could lead outside the folder (an
     absolute path, `..`, a backslash, a Windows drive's colon) or name it oddly (`.`, an empty
     name) is refused."""
-    parts = path.split("/")
-    if any(p in ("", ".", "..") or "\\" in p or ":" in p for p in parts):  # "/a" starts with ""
+    if not urls.inside(path):
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
-    return parts
+    return path.split("/")
 
 
 def _write(path: str, data: bytes) -> None:

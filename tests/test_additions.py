@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_incremental import CORPUS, add_corpus_file, clean_build, edit_a_summary, run, tree
 
-from digest import catalog, manifest, search
+from digest import catalog, codec, manifest, search
 from digest.build import BuildResult
 from digest.config import load_config
 
@@ -140,7 +140,7 @@ def add_a_day_with_a_base_url(site: Path) -> None:
 
 def add_a_day_without_the_paper_store(site: Path) -> None:
     where = manifest.location(load_config(site / "site.toml"), site / "public")
-    catalog.location(where).store.write_bytes(b"not a store")
+    catalog.location(where).store.unlink()
     add_corpus_file(site, corpus_day("2024-01-31")[0])
 
 
@@ -166,7 +166,7 @@ NOT_ADDITIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "a title of a venue paper": (add_a_day_with_a_venue_title, "a title may join a venue paper"),
     "papers in another channel": (add_a_day_listing_papers_in_another_channel, "changes its date, categories"),
     "a base_url": (add_a_day_with_a_base_url, "the feeds and sitemap are made from the whole site"),
-    "a damaged paper store": (add_a_day_without_the_paper_store, "the paper store is missing or damaged"),
+    "no paper store": (add_a_day_without_the_paper_store, "the paper store is missing"),
     "no catalog": (add_a_day_without_the_catalog, "the last build's catalog is missing"),
 }
 
@@ -255,8 +255,48 @@ def test_a_damaged_catalog_is_never_taken_for_what_it_was(small_pages: Path) -> 
     kept.write_bytes(bytes(data))
     add_corpus_file(small_pages, corpus_day("2023-10-04")[0])
     result = run(small_pages)
-    assert not added(result) and any("catalog is missing" in note for note in result.profile.notes)
+    assert result.kind == "full" and f"{kept}: damaged" in result.unfit
     assert tree(small_pages / "public") == clean_build(small_pages)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut"])
+def test_a_damaged_paper_store_is_never_taken_for_what_it_was(small_pages: Path, damage: str) -> None:
+    where = manifest.location(load_config(small_pages / "site.toml"), small_pages / "public")
+    store = catalog.location(where).store
+    data = store.read_bytes()
+    store.write_bytes(b"not a store" if damage == "garbage" else data[: len(data) // 2])
+    add_corpus_file(small_pages, corpus_day("2023-10-04")[0])
+    result = run(small_pages)
+    assert result.kind == "full" and str(store) in result.unfit, result.profile.notes
+    assert tree(small_pages / "public") == clean_build(small_pages)
+
+
+def test_a_paper_changed_in_the_store_is_never_taken_for_what_it_was(small_pages: Path) -> None:
+    """No seal covers the whole store, as an update appends to it: each paper has its own."""
+    where = manifest.location(load_config(small_pages / "site.toml"), small_pages / "public")
+    kept = catalog.read(catalog.location(where).catalog, catalog.made_for(*made_for(where)))
+    assert kept is not None
+    path = catalog.location(where).store
+    data = bytearray(path.read_bytes())
+    at = data.index(b"Large Language Models")
+    data[at] = ord("l")  # still JSON, still a paper: only its bytes tell
+    path.write_bytes(bytes(data))
+    store = catalog.Store(path, kept.store)
+    unfit = []
+    for paper in kept.order:
+        try:
+            store[paper]
+        except codec.Unfit as exc:
+            unfit.append(str(exc))
+    store.close()
+    assert len(unfit) == 1 and "damaged" in unfit[0]
+
+
+def made_for(where: Path) -> tuple[str, str]:
+    """The stamp and content fingerprint the catalog beside the manifest `where` was made for."""
+    old = manifest.read(where)
+    assert old is not None
+    return old.stamp, old.content
 
 
 def test_an_addition_needs_every_digest_in_the_parse_cache(small_pages: Path) -> None:

@@ -307,7 +307,7 @@ def test_only_changed_files_are_parsed_again(site: Path, monkeypatch: pytest.Mon
     delete_a_file(site)
     assert run(site).kind == "update"
     assert parsed == [SEED]
-    entries = list((site / manifest.CACHE_FOLDER / "parsed").glob("*.pickle"))
+    entries = list((site / manifest.CACHE_FOLDER / "parsed").glob("*.json"))
     assert len(entries) == len(list((site / "content").rglob("*.md"))), "the deleted file's entry is gone"
 
 
@@ -340,6 +340,9 @@ def test_a_file_changed_in_the_last_builds_last_moments_is_read_again(site: Path
     soon after that a coarse clock keeps its time, is still read when the build reads others."""
     file = site / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name
     status = file.stat()
+    # The last build ended a second after the file's time, however long it took.
+    where = manifest.location(load_config(site / "site.toml"), site / "public")
+    os.utime(where, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
     text = file.read_text(encoding="utf-8")
     first = text.index("。", text.index("# 详细"))  # a full stop of a summary, as a comma
     file.write_text(text[:first] + "，" + text[first + 1 :], encoding="utf-8")
@@ -434,12 +437,12 @@ def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeyp
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
     days = {paper.first_date for paper in load(load_config(site / "site.toml")).site.papers}
     kept = len(days) + 2
-    assert len(list(cache.glob("*.pickle"))) == kept, "each day, the one segment they fit in, the papers' keys"
+    assert len(list(cache.glob("*.json"))) == kept, "each day, the one segment they fit in, the papers' keys"
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.pickle"))) == kept
+    assert len(list(cache.glob("*.json"))) == kept
     assert tree(site / "public") == clean_build(site)
 
     # An abstract of October 3 edited, then a summary: October 3 alone is indexed again.
