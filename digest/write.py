@@ -208,9 +208,15 @@ def _mend(output: Path) -> None:
 
 def _remove_leftovers(output: Path) -> None:
     """Staging and old folders of builds that were killed before they could clean up (no other
-    build is running: the caller holds the lock)."""
+    build is running: the caller holds the lock). A build killed between making its staging
+    folder and putting the marker in it leaves it empty, named for a process: removed too, as
+    only an empty folder can be."""
     for leftover in [*_ours(output, "tmp"), *_ours(output, "old")]:
         shutil.rmtree(leftover, ignore_errors=True)
+    for staging in output.parent.glob(f".{glob.escape(output.name)}.tmp-*"):
+        if staging.name.rpartition("-")[2].isdigit() and not staging.is_symlink():
+            with contextlib.suppress(OSError):
+                staging.rmdir()
 
 
 def _ours(output: Path, kind: str) -> list[Path]:

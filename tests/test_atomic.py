@@ -299,10 +299,15 @@ def test_folders_that_only_look_like_leftovers_are_left_alone(tmp_path: Path) ->
     killed = site / ".public.tmp-999999"
     killed.mkdir()
     (killed / ".digest-site").write_text("staging\n", encoding="utf-8")
+    # One killed before the marker was in it: empty, and removed.
+    (site / ".public.tmp-999998").mkdir()
+    theirs.append(site / ".public.tmp-123")  # named as one, but holding a file of the reader's
+    theirs[-1].mkdir()
+    (theirs[-1] / "keep.txt").write_text(theirs[-1].name, encoding="utf-8")
     for _ in range(2):  # the first build (no public/ yet, which an old folder could stand in for), then another
         run = subprocess.run(BUILD, cwd=site, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
         assert (site / "public" / "index.html").is_file() and not (site / "public" / "keep.txt").exists()
         for folder in theirs:
             assert (folder / "keep.txt").read_text(encoding="utf-8") == folder.name
-        assert not killed.exists()
+        assert not killed.exists() and not (site / ".public.tmp-999998").exists()
