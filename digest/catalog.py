@@ -283,11 +283,11 @@ class Store:
             raise codec.Unfit(f"{path}: cannot be read ({exc.strerror})") from None
         try:  # read with `pread`: forked workers share the descriptor
             status = os.fstat(self._fd)
-            if not stat.S_ISREG(status.st_mode) or status.st_size < _TRAILER.size:
+            if not stat.S_ISREG(status.st_mode) or not _TRAILER.size <= status.st_size <= 4 * codec.LARGEST:
                 raise codec.Unfit("not a paper store")
             end = status.st_size - _TRAILER.size
             (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, end))
-            if start > end:
+            if not end - codec.LARGEST <= start <= end:
                 raise codec.Unfit("not a paper store")
             index = os.pread(self._fd, end - start, start)
             version, found, self.index = codec.decode(index, _Index)
@@ -303,6 +303,8 @@ class Store:
         if paper is None:
             try:
                 offset, size, check = self.index[paper_id]
+                if size > codec.LARGEST:
+                    raise codec.Unfit("a paper larger than any digest writes")
                 data = os.pread(self._fd, size, offset)
                 if zlib.crc32(data) != check:
                     raise codec.Unfit("damaged")

@@ -36,6 +36,11 @@ class Unfit(ValueError):
     """A cache file that is not what digest writes: what it is, in a few words."""
 
 
+LARGEST = 1 << 30
+"""The most bytes a cache file is read for: the largest digest writes, the paper store of the
+whole history, is a third of it, and a larger one (a sparse file, say) would only fill memory."""
+
+
 def encode(value: Any) -> bytes:
     """`value` as compact JSON, in UTF-8 (a lone surrogate, as in a file name that is not
     UTF-8, kept as it is)."""
@@ -83,8 +88,11 @@ def read_bytes(path: Path | str) -> bytes | None:
     except OSError as exc:
         raise Unfit(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             raise Unfit(f"{path}: not a regular file")
+        if status.st_size > LARGEST:
+            raise Unfit(f"{path}: larger than any cache file digest writes")
         with os.fdopen(os.dup(fd), "rb") as file:
             data: bytes = file.read()
             return data

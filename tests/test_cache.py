@@ -264,3 +264,13 @@ def test_a_link_in_the_cache_never_leads_the_build_to_a_readers_files(site: Path
     assert sorted(p.name for p in mine.iterdir()) == [f"{'0' * 32}.json", "notes.txt"]
     assert not parsed.is_symlink() and any(parsed.iterdir())
     assert tree(site / "public") == clean_build(site)
+
+
+def test_a_cache_file_too_large_to_be_ours_is_unfit_unread(site: Path) -> None:
+    """A sparse file of 2 GiB in the manifest's place: reading it would fill memory."""
+    where, _ = _kept(site)
+    with where.open("r+b") as file:
+        file.truncate(2 << 30)
+    result = run(site)
+    assert f"{where}: larger than any cache file digest writes" in result.unfit and result.kind == "full"
+    assert where.stat().st_size < codec.LARGEST
