@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -277,15 +276,14 @@ class Store:
 
     def __init__(self, path: Path, identity: str) -> None:
         self.path = path
+        fd = codec.open_file(path, largest=4 * codec.LARGEST)  # read with `pread`: forked workers share it
+        if fd is None:
+            raise codec.Unfit(f"{path}: missing")
+        self._fd = fd
         try:
-            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError as exc:
-            raise codec.Unfit(f"{path}: cannot be read ({exc.strerror})") from None
-        try:  # read with `pread`: forked workers share the descriptor
-            status = os.fstat(self._fd)
-            if not stat.S_ISREG(status.st_mode) or not _TRAILER.size <= status.st_size <= 4 * codec.LARGEST:
+            end = os.fstat(self._fd).st_size - _TRAILER.size
+            if end < 0:
                 raise codec.Unfit("not a paper store")
-            end = status.st_size - _TRAILER.size
             (start,) = _TRAILER.unpack(os.pread(self._fd, _TRAILER.size, end))
             if not end - codec.LARGEST <= start <= end:
                 raise codec.Unfit("not a paper store")

@@ -79,8 +79,25 @@ def read(path: Path | str, kind: type[T]) -> T | None:
 
 
 def read_bytes(path: Path | str) -> bytes | None:
-    """The bytes of the regular file at `path`, not followed through a link, and never waiting
-    on a pipe; None when there is nothing there, `Unfit` when there is something else."""
+    """The bytes of the regular file at `path` (see `open_file`); None when there is nothing
+    there, `Unfit` when there is something else."""
+    fd = open_file(path)
+    if fd is None:
+        return None
+    try:
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data: bytes = file.read()
+            return data
+    except OSError as exc:
+        raise Unfit(f"{path}: cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def open_file(path: Path | str, largest: int = LARGEST) -> int | None:
+    """A descriptor of the regular file at `path`, opened for reading, not followed through a
+    link and never waiting on a pipe; None when there is nothing there, `Unfit` when there is
+    something else, or a file of more than `largest` bytes. The caller closes it."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -91,15 +108,12 @@ def read_bytes(path: Path | str) -> bytes | None:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise Unfit(f"{path}: not a regular file")
-        if status.st_size > LARGEST:
+        if status.st_size > largest:
             raise Unfit(f"{path}: larger than any cache file digest writes")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data: bytes = file.read()
-            return data
-    except OSError as exc:
-        raise Unfit(f"{path}: cannot be read ({exc.strerror})") from None
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd
 
 
 def _plain(value: Any) -> Any:
