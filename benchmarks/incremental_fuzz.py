@@ -13,7 +13,7 @@ by sequence.
 
 Prints the totals as JSON: sequences, builds, mismatches (each kept under the work folder
 with its history, in LOG), how many builds went each way (`update+fast`: an addition of days,
-`digest.additions`; other notes: why a build was not one), and the same-size rewrites (a
+`digest.incremental.additions`; other notes: why a build was not one), and the same-size rewrites (a
 rewrite that keeps size and time is not seen until `--full`, as the README says).
 """
 
@@ -32,9 +32,10 @@ import traceback
 from pathlib import Path
 
 import digest.search as search
-from digest import manifest
-from digest.build import build, load
+from digest.build import build
 from digest.config import load_config
+from digest.incremental.cache import CACHE_FOLDER
+from digest.inputs import load
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -435,7 +436,7 @@ CLEAN_SUMMARY = []
 def clean_tree(root: Path) -> dict[str, bytes]:
     copy = root.parent / (root.name + "-clean")
     shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(manifest.CACHE_FOLDER, "public"))
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(CACHE_FOLDER, "public"))
     r = run(copy, "public", full=True)
     assert r.kind == "full"
     CLEAN_SUMMARY[:] = [r.summary]

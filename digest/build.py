@@ -2,60 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from digest import additions, catalog, codec, discover, feeds, manifest, search, workers
-from digest.census import Tally
+from digest import codec, discover, feeds, workers
 from digest.config import Config
-from digest.errors import Diagnostic, DigestError, printable
-from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
-from digest.model import DigestFile
+from digest.errors import DigestError, printable
+from digest.hashing import fingerprint
+from digest.incremental import additions, catalog, manifest, searchindex
+from digest.incremental.cache import CACHE_FOLDER, Cache, clear
+from digest.incremental.manifest import Manifest
+from digest.inputs import Loaded, Summary, input_files, load
 from digest.profile import Profile
 from digest.progress import Progress, quiet
 from digest.render import PageJob, Pages, assets, template_folders
-from digest.site import Site, build_site
-from digest.workers import Done, Task
-from digest.write import MARKER, Target, one_build_at_a_time, site_folder
-
-CONTENT_SUFFIXES = (".md", ".txt")
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """Everything read from the input files, before anything is written."""
-
-    site: Site
-    files: int
-    """Input files read (those that were not digests included)."""
-    diagnostics: list[Diagnostic]
-    tally: Tally
-    """Papers the files declare: found = published + reported (+ lost, a bug)."""
-    hashes: dict[str, str] = field(default_factory=dict)
-    """Each digest's source → the hash of its file's bytes."""
-    by_path: dict[str, str] = field(default_factory=dict)
-    """Each input file, as a path → the hash of its bytes."""
-    problems: list[Diagnostic] = field(default_factory=list)
-    """About the content folder rather than a file in it (a folder that cannot be read)."""
-    by_file: dict[str, list[Diagnostic]] = field(default_factory=dict)
-    """Each input file, as a path → what it has to report."""
-    merged: list[Diagnostic] = field(default_factory=list)
-    """What merging the files' records reported."""
-
-    def summary(self) -> Summary:
-        return Summary(len(self.site.papers), self.files, self.tally, self.diagnostics)
-
-
-class UpdateInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an update: some pages are new and the others as they were (each file
-    whole); with no manifest left, the next build is a full one and finishes the job."""
+from digest.site import Site
+from digest.workers import Task, collector_paused, make_files, pages_of
+from digest.write import MARKER, Target, UpdateInterrupted, one_build_at_a_time, site_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,174 +52,6 @@ class BuildResult:
         return f"warning: the build cache was cleared and the site built in full: {printable(self.unfit)}"
 
 
-def load(
-    config: Config,
-    content: Path | None = None,
-    paths: Sequence[Path] = (),
-    progress: Progress = quiet,
-    profile: Profile | None = None,
-    cache: Cache | None = None,
-    jobs: int = 0,
-    known: dict[str, str] | None = None,
-) -> Loaded:
-    """Read, parse and merge input files: the files and folders in `paths`, or else every
-    digest file under the content folder. With a `cache`, files parsed before are not parsed
-    again, and a file `known` by its path (its hash, from the last build, when its size and
-    modification time are as they were) is not read either. `jobs`: worker processes for
-    parsing (0: one per core when there is much to parse)."""
-    profile = profile or Profile()
-    cache = cache or Cache(None)
-    content = content or config.content
-    if not paths and not content.is_dir():
-        raise DigestError(
-            f"error: content folder {content} does not exist\n"
-            "  hint: create it, correct 'content' in site.toml, or name another folder with --source"
-        )
-    problems: list[Diagnostic] = []
-    if paths:
-        files = _each_once(f for p in paths for f in (input_files(p, problems) if p.is_dir() else [p]))
-    else:
-        files = input_files(content, problems)
-    if not files:
-        hint = (
-            "put daily digests in content/arxiv/DATE/CHANNEL.md and venue collections in content/venues/VENUE/TOPIC.md"
-        )
-        where = _display(content, config.root, content)
-        problems.append(Diagnostic(where, 0, 1, "warning", "no digest files (.md or .txt) found", hint))
-    read = read_files(files, config.root, content, cache, known or {}, jobs, profile, progress)
-    with profile.stage("merge"):
-        site, merged = build_site(read.digests, config.page_size)
-    diagnostics = problems + [d for found in read.by_file.values() for d in found] + read.lost() + merged
-    return Loaded(site, len(files), diagnostics, read.tally, read.hashes, read.by_path, problems, read.by_file, merged)
-
-
-@dataclass(frozen=True, slots=True)
-class Read:
-    """What input files hold, each parsed."""
-
-    digests: list[DigestFile]
-    by_file: dict[str, list[Diagnostic]]
-    """Each file (as a path, in the order read) → what it has to report."""
-    tally: Tally
-    hashes: dict[str, str]
-    """Each digest's source → the hash of its file's bytes."""
-    by_path: dict[str, str]
-    """Each file, as a path → the hash of its bytes."""
-
-    def lost(self) -> list[Diagnostic]:
-        message = "this paper was neither published nor reported; this is a bug in digest"
-        hint = "please report it with this file"
-        return [Diagnostic(path, line, 1, "error", message, hint) for path, line in self.tally.lost]
-
-
-def read_files(
-    files: Sequence[Path],
-    root: Path,
-    content: Path,
-    cache: Cache,
-    known: dict[str, str],
-    jobs: int = 0,
-    profile: Profile | None = None,
-    progress: Progress = quiet,
-) -> Read:
-    """Read and parse `files` (see `load`)."""
-    profile = profile or Profile()
-    hashes: dict[str, str] = {}
-    with profile.stage("read"):
-        opened = [_open(file, root, content, hashes, cache, known) for file in files]
-        by_path = {os.fsdecode(file): o.digest for file, o in zip(files, opened, strict=True) if o.digest}
-    unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
-    parsed = workers.parse(unparsed, jobs)
-    digests: list[DigestFile] = []
-    by_file: dict[str, list[Diagnostic]] = {}
-    tally = Tally()
-    for path, file in zip(files, progress(opened, len(opened), "read", "files"), strict=True):
-        if file.data is not None and file.parsed is None:
-            with profile.stage("parse"):
-                file.parsed, kept = next(parsed)
-                cache.put(file.key, kept)
-        found = list(file.diagnostics)
-        if file.parsed is not None:
-            digest, reported, counted = file.parsed
-            found += reported
-            tally.add(counted)
-            if digest is not None:
-                digests.append(digest)
-        by_file[os.fsdecode(path)] = found
-    return Read(digests, by_file, tally, hashes, by_path)
-
-
-def _each_once(files: Iterable[Path]) -> list[Path]:
-    """Files in order, a file named twice (or reached through a link) only the first time."""
-    seen: set[str] = set()
-    unique = []
-    for file in files:
-        if (real := os.path.realpath(file)) not in seen:
-            seen.add(real)
-            unique.append(file)
-    return unique
-
-
-@dataclass(slots=True)
-class _Opened:
-    """An input file, read, and parsed if the cache had it."""
-
-    name: str
-    """As diagnostics and pages name it."""
-    content_path: str
-    data: bytes | None
-    """None when the file could not be read."""
-    diagnostics: list[Diagnostic]
-    """About the file itself (it cannot be read, its name is not UTF-8)."""
-    key: str = ""
-    parsed: workers.Parsed | None = None
-    """The digest, the parser's diagnostics and the census of its papers."""
-    digest: str = ""
-    """The hash of its bytes (two names can show the same, when they are not UTF-8)."""
-
-
-def _open(
-    file: Path, root: Path, content: Path, hashes: dict[str, str], cache: Cache, known: dict[str, str]
-) -> _Opened:
-    """Read one file, and take its parsed form from the cache if it is there: a file `known`
-    (see `load`) and in the cache is not read at all."""
-    name = _display(file, root, content)
-    if (digest := known.get(os.fsdecode(file))) is not None:
-        shown = _readable(name)
-        content_path = _readable(_content_path(file, content))
-        key = cache.key(shown, content_path, digest)
-        if (parsed := cache.get(key, workers.Parsed)) is not None:
-            hashes[shown] = digest
-            warned = [] if name == shown else [_unreadable_name(shown)]
-            return _Opened(shown, content_path, b"", warned, key, parsed, digest)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        hint = "check that the file exists and can be read; a link may be broken"
-        error = Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)
-        return _Opened(name, "", None, [error])
-    diagnostics = []
-    if name != (readable := _readable(name)):
-        diagnostics.append(_unreadable_name(readable))
-    opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics, digest=file_hash(data))
-    hashes[readable] = opened.digest
-    opened.key = cache.key(opened.name, opened.content_path, opened.digest)
-    opened.parsed = cache.get(opened.key, workers.Parsed)
-    return opened
-
-
-def _content_path(file: Path, content: Path) -> str:
-    try:
-        return file.relative_to(content).as_posix()
-    except ValueError:  # a file named on the command line, outside the content folder
-        return Path(os.path.relpath(file)).as_posix()
-
-
-def _unreadable_name(shown: str) -> Diagnostic:
-    hint = "rename the file; until then its name is shown with \ufffd"
-    return Diagnostic(shown, 0, 1, "warning", "the file name is not valid UTF-8", hint)
-
-
 def build(
     config: Config,
     content: Path | None = None,
@@ -261,7 +61,7 @@ def build(
     full: bool = False,
 ) -> BuildResult:
     """Build the site into the output folder, redoing only what changed since the last build
-    into it (see `digest.manifest`); `full` redoes everything. `jobs`: worker processes for
+    into it (see `digest.incremental`); `full` redoes everything. `jobs`: worker processes for
     parsing and rendering (0: one per core, or none when there is little to do)."""
     started = time.perf_counter()
     output = output or config.output
@@ -272,11 +72,11 @@ def build(
             # A file of the cache folder that is not one digest wrote (damaged, or put there):
             # nothing of the cache is trusted, and the site is made from the content alone.
             problem = str(unfit)
-            manifest.clear(config.root)
+            clear(config.root)
         try:
             result = _build(config, content or config.content, output, progress, jobs, True, started)
         except codec.Unfit as again:  # the cache folder changed under this build
-            hint = f"remove the folder {config.root / manifest.CACHE_FOLDER} and build again"
+            hint = f"remove the folder {config.root / CACHE_FOLDER} and build again"
             raise DigestError(f"error: {printable(str(again))}\n  hint: {hint}") from None
         return dataclasses.replace(result, unfit=problem)
 
@@ -309,12 +109,13 @@ def _build(
         with collector_paused():
             added = additions.update(config, content, output, old, inputs, where, progress, profile, jobs)
         if added is not None:
-            return dataclasses.replace(added, seconds=time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            return BuildResult(added.summary, added.pages, added.written, output, seconds, "update", None, profile)
 
-    cache = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
+    cache = Cache(config.root / CACHE_FOLDER / "parsed")
     with collector_paused():
-        known = known_hashes(old, inputs, where)
-        loaded = load(config, content, progress=progress, profile=profile, cache=cache, jobs=jobs, known=known)
+        known = manifest.known_hashes(old, inputs, where)
+        loaded = load(config, content, progress=progress, profile=profile, parsed=cache, jobs=jobs, known=known)
         cache.prune()
         with profile.stage("plan"):
             plan = _plan(loaded, config, old, same_stamp=old is not None and old.stamp == stamp, mend=mend)
@@ -346,45 +147,6 @@ def _build(
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     return BuildResult(loaded.summary(), len(plan.jobs), written, output, seconds, kind, loaded.site, profile)
-
-
-RACY = 2_000_000_000
-"""Nanoseconds before the last build's end within which a file's time does not vouch for its
-bytes: a file changed again within the same tick of a coarse clock (FAT keeps 2 s) keeps its
-size and time."""
-
-
-def known_hashes(old: Manifest | None, inputs: dict[str, tuple[int, int]], where: Path) -> dict[str, str]:
-    """The hash of each input file whose size and time are as the last build saw them, and
-    whose time is well before that build ended (`RACY`): such a file need not be read again."""
-    if old is None:
-        return {}
-    try:
-        ended = where.stat().st_mtime_ns
-    except OSError:
-        return {}
-    return {
-        path: old.hashes[path]
-        for path, seen in inputs.items()
-        if old.inputs.get(path) == seen and path in old.hashes and seen[1] < ended - RACY
-    }
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection in the build's own process while it reads, plans and writes
-    the manifest. Reading builds millions of objects, none of them garbage, and the collector
-    went through all of them again each time their number grew by a quarter: a third of the
-    time of reading 100,000 papers, and then a second or more of an update's writing. Pages
-    rendered in this process make garbage, so the collector runs while they render
-    (`digest.workers.run`), as it does in the workers."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,32 +230,15 @@ def _render_and_write(
     return made, written
 
 
-def pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterator[Done]:
-    """Each slice's result, with progress counted in pages."""
-    results = iter(results)
-    pending: list[Done] = []
-
-    def each_page() -> Iterator[None]:
-        for done in results:
-            pending.append(done)
-            for _ in range(done.pages):
-                yield None
-
-    for _ in progress(each_page(), total, "write", "pages"):
-        while pending:
-            yield pending.pop()
-    yield from pending
-
-
 def _whole_site_tasks(
     site: Site, config: Config, plan: _Plan, keep: Callable[[], Iterable[tuple[str, bytes]]], shape: Path
 ) -> list[Task]:
     """The files made from the whole site: each set is made by one task, the slowest first. The
-    search index is made from what earlier builds kept of it (`digest.search.search_files`)."""
+    search index is made from what earlier builds kept of it (`digest.incremental.searchindex`)."""
     pages = [job.path for job in plan.jobs]
-    kept = Cache(config.root / manifest.CACHE_FOLDER / "search")
+    kept = Cache(config.root / CACHE_FOLDER / "search")
     makers: list[tuple[str, Callable[[], Iterable[tuple[str, bytes]]]]] = [
-        ("search index", lambda: search.search_files(site, kept, plan.fingerprints, shape)),
+        ("search index", lambda: searchindex.search_files(site, kept, plan.fingerprints, shape)),
         ("feeds", lambda: feeds.feed_files(site, config)),
         ("sitemap", lambda: discover.sitemap_files(pages, config)),
         ("assets", lambda: assets(config)),
@@ -503,7 +248,7 @@ def _whole_site_tasks(
 
 
 def _keep_catalog(loaded: Loaded, plan: _Plan, stamp: str, where: Path) -> list[tuple[str, bytes]]:
-    """Keep the catalog and the paper store of the site (`digest.catalog`) for the next build,
+    """Keep the catalog and the paper store of the site (`digest.incremental.catalog`) for the next build,
     beside the manifest at `where`: they are no files of the site."""
     catalog_path, store_path, _ = catalog.location(where)
     identity = os.urandom(8).hex()
@@ -514,120 +259,3 @@ def _keep_catalog(loaded: Loaded, plan: _Plan, stamp: str, where: Path) -> list[
         catalog_path, catalog.of_site(loaded.site, loaded.hashes, plan.fingerprints, made_for, identity, reported)
     )
     return []
-
-
-def make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:
-    started = time.perf_counter()
-    done = Done(task=name)
-    for path, data in make():
-        done.hashes[path], wrote = target.put(path, data)
-        done.written += wrote
-    done.render = time.perf_counter() - started
-    return done
-
-
-def page_count(site: Site) -> int:
-    """The HTML pages a site has (the index, feeds and assets come on top): the write stage's size."""
-    collections = (site.all_papers, *site.venues, *site.categories, *site.dates)
-    fixed = 6  # home, the lists of venues, categories, dates and digests, search
-    return len(site.papers) + len(site.digests) + sum(len(c.pages) for c in collections) + fixed
-
-
-def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:
-    """Digest files under `content`, in a stable order. Hidden files and folders are skipped;
-    folder links are followed once each, unless they lead above the content folder or into /dev,
-    /proc or /sys; at most `MAX_FOLDERS` folders are read. What cannot be read, such a
-    link, and anything that is not a regular file, is added to `problems`."""
-    found: list[Path] = []
-    seen: set[str] = set()
-
-    def report(path: str, message: str, hint: str) -> None:
-        if problems is not None:
-            shown = _readable(os.path.relpath(path, content.parent))
-            problems.append(Diagnostic(shown, 0, 1, "error", message, hint))
-
-    def unreadable(error: OSError) -> None:
-        hint = "check the folder's permissions and links; its files are not published until then"
-        report(error.filename or str(content), f"cannot read the folder: {error.strerror}", hint)
-
-    def leads_away(path: str) -> bool:
-        """Whether `path` is a link that leads to a folder above the content folder (the whole
-        disk, at worst), or into the system's devices and processes: an error, not read. (A link
-        back to a folder already read is skipped as such.) Each place a link passes through
-        counts, not only where it ends: /dev/fd/2 ends at whatever file takes the errors."""
-        if not os.path.islink(path):
-            return False
-        system = next((hop for hop in _hops(path) if _in_system_folder(hop)), None)
-        real = os.path.realpath(path)
-        if system:
-            report(path, f"link leads to the system's {system}; not read", "link only to folders and files of digests")
-        elif top.startswith(real.rstrip(os.sep) + os.sep):
-            report(
-                path,
-                f"link leads to a folder that holds the content folder, {real}; not read",
-                "link only to folders and files of digests",
-            )
-        else:
-            return False
-        return True
-
-    top = os.path.realpath(content)
-    for folder, subfolders, names in os.walk(content, onerror=unreadable, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:  # a link back to a folder already read
-            subfolders.clear()
-            continue
-        seen.add(real)
-        if len(seen) > MAX_FOLDERS:
-            report(str(content), f"the content folder holds more than {MAX_FOLDERS:,} folders; the rest are not read",
-                   "keep digests in a folder of their own, and check its links")  # fmt: skip
-            break
-        subfolders[:] = sorted(
-            d for d in subfolders if not d.startswith(".") and not leads_away(os.path.join(folder, d))
-        )
-        for name in sorted(names):
-            path = Path(folder, name)
-            if not name.endswith(CONTENT_SUFFIXES) or name.startswith(".") or leads_away(str(path)):
-                continue
-            if path.is_file() or not path.exists():  # a broken link is reported when it is read
-                found.append(path)
-            else:
-                report(str(path), "not a regular file; skipped", "digest files must be regular files")
-    return sorted(found, key=lambda p: p.relative_to(content).as_posix())
-
-
-def _hops(path: str) -> Iterator[str]:
-    """The paths a link leads through, to the end of its chain (each with its folders resolved)."""
-    current = path
-    for _ in range(40):  # as many links in a row as the system follows
-        if not os.path.islink(current):
-            return
-        target = os.path.join(os.path.dirname(current), os.readlink(current))
-        current = os.path.join(os.path.realpath(os.path.dirname(target)), os.path.basename(target))
-        yield current
-
-
-def _in_system_folder(path: str) -> bool:
-    return any(path == place or path.startswith(place + os.sep) for place in _SYSTEM_FOLDERS)
-
-
-MAX_FOLDERS = 100_000
-"""The most folders a build reads under the content folder (the whole history has 1,300): a
-link that leads somewhere vast is found out, rather than read for hours."""
-_SYSTEM_FOLDERS = tuple(dict.fromkeys(os.path.realpath(p) for p in ("/dev", "/proc", "/sys")))
-
-
-def _readable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) become \ufffd."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _display(file: Path, root: Path, content: Path) -> str:
-    """How diagnostics and pages name a file: relative to the site folder when inside it, else
-    relative to the content folder's parent. Never absolute: pages must not show the machine."""
-    for base in (root, content.parent):
-        try:
-            return Path(os.path.abspath(file)).relative_to(os.path.abspath(base)).as_posix()
-        except ValueError:
-            continue
-    return Path(os.path.relpath(file)).as_posix()  # a file named to `digest check`, elsewhere

@@ -11,7 +11,6 @@ from typing import NoReturn
 import click
 
 from digest import __version__
-from digest.build import UpdateInterrupted, load
 from digest.build import build as build_site_folder
 from digest.census import Tally
 from digest.config import CONFIG_FILE, load_config
@@ -19,10 +18,11 @@ from digest.discover import ROBOTS, SITEMAP, robots_here, skipped
 from digest.errors import Diagnostic, DigestError, count, folded, printable
 from digest.export import export_papers
 from digest.importer import TIME_LIMIT, import_feeds
+from digest.inputs import load
 from digest.progress import for_terminal
 from digest.scaffold import init_site
 from digest.serve import serve
-from digest.write import folder_size
+from digest.write import UpdateInterrupted, folder_size
 
 # Exit codes, documented in the README.
 OK = 0

@@ -27,7 +27,7 @@ from digest.bibtex import bibtex
 from digest.config import Config
 from digest.errors import DigestError
 from digest.gist import gist
-from digest.manifest import fingerprint
+from digest.hashing import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk, normalise_title
 from digest.richtext import mark_chinese, plain, rich
@@ -393,7 +393,7 @@ def render_site(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
 
 def derived_files(site: Site, config: Config, pages: list[str]) -> Iterator[tuple[str, bytes]]:
     """The files made from the whole site rather than rendered one by one."""
-    yield from search.search_files(site)
+    yield from search.index_files(search.build_index(site))
     yield from discover.sitemap_files(pages, config)
     yield from feeds.feed_files(site, config)
     yield from assets(config)

@@ -1,5 +1,5 @@
 """The only module that writes the site: nothing else writes into the output folder (the cache,
-fetched digests and a new site's files are written by `manifest`, `catalog`, `importer` and
+fetched digests and a new site's files are written by `digest.incremental`, `importer` and
 `scaffold`).
 
 A full build writes the site into a staging folder beside the output folder and swaps it in
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from digest import urls
 from digest.errors import DigestError
-from digest.manifest import file_hash
+from digest.hashing import file_hash
 
 try:
     import fcntl
@@ -37,6 +37,11 @@ except ImportError:  # Windows
 
 # A file in the output folder that says digest made it, so that we only ever replace our own.
 MARKER = ".digest-site"
+
+
+class UpdateInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an update: some pages are new and the others as they were (each file
+    whole); with no manifest left, the next build is a full one and finishes the job."""
 
 
 class Target:

@@ -1,4 +1,4 @@
-"""An update that only adds days (`digest.additions`) works from the last build's catalog, and
+"""An update that only adds days (`digest.incremental.additions`) works from the last build's catalog, and
 leaves byte for byte what a clean build makes; any other change goes through the whole
 pipeline (issue: scale and speed, points 2 and 3)."""
 
@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from test_incremental import CORPUS, add_corpus_file, clean_build, edit_a_summary, run, tree
 
-from digest import catalog, codec, manifest, search
+from digest import codec, search
 from digest.build import BuildResult
 from digest.config import load_config
+from digest.incremental import catalog, manifest
+from digest.incremental.cache import CACHE_FOLDER
 
 PURE_ADDITIONS = ["2023-10-04", "2024-01-31", "2026-08-13", "2026-08-22"]
 """Corpus days that add papers none of whose titles is a NeurIPS paper's (2026-08-22 lists none)."""
@@ -61,11 +63,11 @@ def test_new_days_are_added_as_a_clean_build_makes_them(small_pages: Path, monke
 def test_an_addition_reads_only_the_new_files_and_few_papers(
     small_pages: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest import build
+    from digest import inputs
 
     opened: list[str] = []
     loaded: set[str] = set()
-    real_open, real_get = build._open, catalog.Store.__getitem__
+    real_open, real_get = inputs._open, catalog.Store.__getitem__
 
     def spy_open(file: Path, *rest: object) -> object:
         opened.append(file.parent.name)
@@ -75,7 +77,7 @@ def test_an_addition_reads_only_the_new_files_and_few_papers(
         loaded.add(paper)
         return real_get(store, paper)
 
-    monkeypatch.setattr(build, "_open", spy_open)
+    monkeypatch.setattr(inputs, "_open", spy_open)
     monkeypatch.setattr(catalog.Store, "__getitem__", spy_get)
     before = run(small_pages, full=True)
     assert before.site is not None
@@ -185,13 +187,12 @@ def test_the_catalog_is_kept_beside_the_manifest_and_not_published(small_pages: 
     where = manifest.location(load_config(small_pages / "site.toml"), small_pages / "public")
     kept, store, shape = catalog.location(where)
     assert kept.is_file() and store.is_file() and shape.is_file()
-    assert where.parent.name == manifest.CACHE_FOLDER
+    assert where.parent.name == CACHE_FOLDER
     assert not any(path.endswith((".catalog", ".papers", ".search")) for path in tree(small_pages / "public"))
 
 
 def test_a_killed_addition_is_mended_by_the_next_build(small_pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from digest.build import UpdateInterrupted
-    from digest.write import Target
+    from digest.write import Target, UpdateInterrupted
 
     for file in corpus_day("2023-10-04"):
         add_corpus_file(small_pages, file)
@@ -232,7 +233,7 @@ def test_the_cache_does_not_grow_with_papers_listed_again(small_pages: Path, mon
     monkeypatch.setattr(search, "SEGMENT_SIZE", 60)
     where = manifest.location(load_config(small_pages / "site.toml"), small_pages / "public")
     store = catalog.location(where).store
-    cache = small_pages / manifest.CACHE_FOLDER / "search"
+    cache = small_pages / CACHE_FOLDER / "search"
     text = (small_pages / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name).read_text(encoding="utf-8")
     for day in range(1, 9):
         again = small_pages / "content" / "arxiv" / f"2030-01-0{day}" / CORPUS[0].name
@@ -300,7 +301,7 @@ def made_for(where: Path) -> tuple[str, str]:
 
 
 def test_an_addition_needs_every_digest_in_the_parse_cache(small_pages: Path) -> None:
-    shutil.rmtree(small_pages / manifest.CACHE_FOLDER / "parsed")
+    shutil.rmtree(small_pages / CACHE_FOLDER / "parsed")
     add_corpus_file(small_pages, corpus_day("2023-10-04")[0])
     result = run(small_pages)
     assert not added(result) and any("parse cache" in note for note in result.profile.notes)

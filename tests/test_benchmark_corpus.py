@@ -13,8 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from digest.build import build, load
+from digest.build import build
 from digest.config import Config
+from digest.inputs import load
 
 CORPUS = Path(__file__).parents[1] / "benchmarks" / "corpus.py"
 

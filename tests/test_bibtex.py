@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
 from digest.bibtex import FIELD_ORDER, MATH_COMMANDS, MATH_ENVIRONMENTS, bibtex
-from digest.build import load
 from digest.config import load_config
+from digest.inputs import load
 from digest.model import Paper
 from digest.richtext import _Scanner
 

@@ -19,11 +19,13 @@ import pytest
 from test_additions import made_for
 from test_incremental import CORPUS, SEED, add_corpus_file, clean_build, edit_a_summary, run, tree
 
-from digest import catalog, codec, manifest
-from digest.build import load
+from digest import codec
 from digest.census import Tally
 from digest.config import load_config
 from digest.errors import Diagnostic
+from digest.incremental import catalog, manifest
+from digest.incremental.cache import CACHE_FOLDER, Cache, keep_sealed
+from digest.inputs import load
 from digest.model import DigestFile, Paper, Record
 from digest.search import Part, Segment
 from digest.workers import Parsed
@@ -54,7 +56,7 @@ def _kept(site: Path) -> tuple[Path, catalog.Files]:
 
 
 def _a_new_day(site: Path) -> None:
-    """A day an update adds to what the cache holds (`digest.additions`)."""
+    """A day an update adds to what the cache holds (`digest.incremental.additions`)."""
     add_corpus_file(site, next(file for file in CORPUS if file.parent.name == "2023-10-04"))
 
 
@@ -129,14 +131,14 @@ def test_a_search_document_from_the_cache_must_be_json(site: Path) -> None:
 
 
 def test_the_cache_never_writes_through_a_link_planted_in_it(tmp_path: Path) -> None:
-    folder = tmp_path / manifest.CACHE_FOLDER
+    folder = tmp_path / CACHE_FOLDER
     folder.mkdir()
     outside = tmp_path / "outside.txt"
     outside.write_text("mine")
     (folder / f"entry.json.tmp-{os.getpid()}").symlink_to(outside)
-    manifest.Cache(folder).put("entry", codec.encode([1, 2]))
+    Cache(folder).put("entry", codec.encode([1, 2]))
     assert outside.read_text() == "mine"
-    assert manifest.Cache(folder).get("entry", list[int]) == [1, 2]
+    assert Cache(folder).get("entry", list[int]) == [1, 2]
 
 
 def test_a_cache_file_that_is_a_pipe_or_a_link_is_unfit_at_once(tmp_path: Path) -> None:
@@ -240,7 +242,7 @@ def test_a_path_from_the_cache_never_leads_outside_the_output_folder(site: Path)
 
     kept = catalog.read(files.catalog, catalog.made_for(*made_for(where)))
     assert kept is not None
-    manifest.keep_sealed(files.catalog, dataclasses.replace(kept, all_pages=("../victim.html",)))
+    keep_sealed(files.catalog, dataclasses.replace(kept, all_pages=("../victim.html",)))
     _a_new_day(site)
     result = run(site)
     assert f"{files.catalog}: a page outside the output folder" in result.unfit

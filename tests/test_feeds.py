@@ -17,9 +17,9 @@ from conftest import REPO
 from test_merge import daily, make_site, venue
 
 from digest import feeds
-from digest.build import load
 from digest.config import Config, load_config
 from digest.feeds import FEED_SIZE, feed_files, feed_path
+from digest.inputs import load
 from digest.site import Site
 
 BASE = "https://example.org/digest/"

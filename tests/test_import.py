@@ -21,9 +21,9 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from digest import importer
-from digest.build import load
 from digest.config import load_config
 from digest.importer import import_feeds
+from digest.inputs import load
 from digest.model import Record
 from digest.parse import parse_file
 

@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SHARED
 
-from digest import manifest
-from digest.build import BuildResult, UpdateInterrupted, build, load
+from digest import hashing
+from digest.build import BuildResult, build
 from digest.config import load_config
 from digest.errors import DigestError
+from digest.hashing import code_stamp
+from digest.incremental import manifest
+from digest.incremental.cache import CACHE_FOLDER
+from digest.inputs import load
 from digest.model import Paper
-from digest.write import Target
+from digest.write import Target, UpdateInterrupted
 
 CORPUS = sorted((SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md"))
 SEED = "content/arxiv/2023-10-03/cs.CL.md"
@@ -62,7 +66,7 @@ def clean_build(root: Path) -> dict[str, bytes]:
     no parsed file, no search part) and leaves the site's own cache alone."""
     copy = root.parent / "clean-site"
     shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(manifest.CACHE_FOLDER, "public", "clean"))
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(CACHE_FOLDER, "public", "clean"))
     assert run(copy, "clean", full=True).kind == "full"
     return tree(copy / "clean")
 
@@ -134,12 +138,12 @@ def test_a_build_after_an_upgrade_equals_a_clean_build(site: Path, monkeypatch: 
     # forgotten when the new version comes and again when it goes, so no later test sees it.
     try:
         with monkeypatch.context() as upgraded:
-            upgraded.setattr(manifest, "__version__", "99.0")
-            manifest.code_stamp.cache_clear()
+            upgraded.setattr(hashing, "__version__", "99.0")
+            code_stamp.cache_clear()
             result = run(site)
             clean = clean_build(site)
     finally:
-        manifest.code_stamp.cache_clear()
+        code_stamp.cache_clear()
     assert result.kind == "full", "a new version of digest may render any page differently"
     assert tree(site / "public") == clean
     after = identities(site / "public")
@@ -286,7 +290,7 @@ def test_a_replaced_output_folder_is_built_in_full(site: Path) -> None:
 
 
 def test_the_manifest_is_kept_outside_the_site(site: Path) -> None:
-    cache = site / manifest.CACHE_FOLDER
+    cache = site / CACHE_FOLDER
     assert list(cache.glob("build-*.json")), "the manifest is in the cache folder"
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     assert not [p for p in tree(site / "public") if "manifest" in p or p.endswith(".json")]
@@ -307,7 +311,7 @@ def test_only_changed_files_are_parsed_again(site: Path, monkeypatch: pytest.Mon
     delete_a_file(site)
     assert run(site).kind == "update"
     assert parsed == [SEED]
-    entries = list((site / manifest.CACHE_FOLDER / "parsed").glob("*.json"))
+    entries = list((site / CACHE_FOLDER / "parsed").glob("*.json"))
     assert len(entries) == len(list((site / "content").rglob("*.md"))), "the deleted file's entry is gone"
 
 
@@ -370,7 +374,7 @@ def test_names_that_are_not_utf8_keep_their_own_files(site: Path) -> None:
 
 
 def test_parsing_on_workers_reads_the_same_site(site: Path) -> None:
-    from digest.build import load
+    from digest.inputs import load
 
     for file in CORPUS[3:]:
         add_corpus_file(site, file)
@@ -427,7 +431,7 @@ def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeyp
     month or in a new one. A day that only lists papers again indexes nothing. An edit to an
     earlier paper's text indexes its day again, and the other days come from the cache. Each
     time, the site is what a clean build makes of the same content."""
-    cache = site / manifest.CACHE_FOLDER / "search"
+    cache = site / CACHE_FOLDER / "search"
 
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october)) == [{"2023-10-04"}]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from conftest import AUDIT, REPO, SHARED
 
-from digest.build import build, load
+from digest.build import build
 from digest.config import load_config
+from digest.inputs import load
 from digest.model import Revision
 
 

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from test_merge import daily, make_site, venue
 
 from digest import urls
-from digest.build import build, input_files, load
+from digest.build import build
 from digest.config import load_config
+from digest.inputs import input_files, load
 
 SAFE = re.compile(r"[a-z0-9._-]+")
 DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

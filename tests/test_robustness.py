@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from conftest import AUDIT, REPO, SHARED
 from test_merge import daily, make_site, venue
 
-from digest.build import load
 from digest.census import Declared, account, declared_papers
 from digest.cli import main
 from digest.config import load_config
+from digest.inputs import load
 
 BUILD = [sys.executable, "-m", "digest", "build"]
 CORPUS = sorted((SHARED / "corpus" / "cn-chat-arxiv").glob("*/*.md"))

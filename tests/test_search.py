@@ -413,7 +413,7 @@ def test_documents_and_terms_are_plain_text(tmp_path: Path) -> None:
 def test_index_files_are_utf8_even_with_a_lone_surrogate() -> None:
     documents = [["papers/x.html", "Broken \ud800 title", "标题", "", "", "", "", "总结", "", "Ünïcode 🤖 \u2028"]]
     postings = {"broken": search.encode_postings([(0, 8)]), "标题": search.encode_postings([(0, 2)])}
-    segment = search.Segment([search._json(d) for d in documents], postings, 1)
+    segment = search.Segment([search.to_json(d) for d in documents], postings, 1)
     files = search.index_files(search.Index([segment], "0123456789abcdef", [(0, "2024-01-02")]))
     for _, data in files:
         text = data.decode("utf-8")  # strict: a lone surrogate is an escape, not a broken byte
@@ -872,7 +872,7 @@ def test_an_index_joined_from_parts_is_the_index_made_whole(data: st.DataObject)
     joined = search.join([part(start, end) for start, end in itertools.pairwise(bounds)])
     whole = part(0, count)
     assert joined == whole
-    segment = search._segment(joined)
-    assert segment == search._segment(whole)
+    segment = search.segment_of(joined)
+    assert segment == search.segment_of(whole)
     for term, lists in terms.items():
         assert search.decode_postings(segment.postings[term]) == lists

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import AUDIT, REPO
 
-from digest.build import build, load
+from digest.build import build
 from digest.config import load_config
 from digest.export import export_papers
 from digest.gist import gist
+from digest.inputs import load
 
 SEED_ARXIV = REPO / "content" / "arxiv" / "2023-10-03" / "cs.CL.md"
 SEED_VENUE = REPO / "content" / "venues" / "neurips-2023" / "language-modeling.md"

@@ -2,7 +2,7 @@
 build read, and no other change. It is the update a daily site makes every day, and it changes
 few pages: the new papers', digests' and dates', the first pages of the lists that grow
 (`digest.site.GROWING`), the pages that list a paper listed again, and the last segment of the
-search index. So it works from the last build's catalog (`digest.catalog`) and loads only the
+search index. So it works from the last build's catalog (`digest.incremental.catalog`) and loads only the
 papers of the pages it renders, rather than reading and planning the whole site.
 
 Everything else goes through the whole pipeline (`digest.build`), which gives the same site
@@ -20,21 +20,35 @@ from collections.abc import Callable
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
+from typing import NamedTuple
 
-from digest import build as pipeline
-from digest import catalog, codec, manifest, search, urls, workers
-from digest.catalog import Catalog, Kept, Listing, PaperOf, Records, Rows, Store
+from digest import codec, urls, workers
 from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic
-from digest.manifest import Cache, Manifest, Summary, file_hash, fingerprint
+from digest.hashing import file_hash, fingerprint
+from digest.incremental import catalog, manifest, searchindex
+from digest.incremental.cache import CACHE_FOLDER, Cache
+from digest.incremental.catalog import Catalog, Kept, Listing, PaperOf, Records, Rows, Store
+from digest.incremental.manifest import Manifest
+from digest.inputs import Summary, input_files, read_files
 from digest.model import Collection, CollectionKind, Paper, Record
 from digest.parse.text import normalise_title
 from digest.profile import Profile
 from digest.progress import Progress
 from digest.render import PageJob, Pages
 from digest.site import Site, arxiv_key, collection_pages, date_neighbours, merged_paper, title_conflict
-from digest.write import MARKER, site_folder
+from digest.write import MARKER, UpdateInterrupted, site_folder
+
+
+class Added(NamedTuple):
+    """What an update that adds days did."""
+
+    summary: Summary
+    pages: int
+    """The site's HTML pages."""
+    written: int
+    """Files written."""
 
 
 class NotAnAddition(Exception):
@@ -51,7 +65,7 @@ def update(
     progress: Progress,
     profile: Profile,
     jobs: int,
-) -> pipeline.BuildResult | None:
+) -> Added | None:
     """Make the update if it only adds days (see above), and return what it did; None, with
     nothing written, for any other change."""
     if not set(inputs) - set(old.inputs):
@@ -74,7 +88,7 @@ def update(
         try:
             return made.write(index, output, old, inputs, where, profile, progress, jobs)
         except KeyboardInterrupt as exc:
-            raise pipeline.UpdateInterrupted from exc
+            raise UpdateInterrupted from exc
     finally:
         store.close()
 
@@ -100,8 +114,8 @@ def _last_build(
 
 def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -> bool:
     """Whether every file the last build read is still there with the same bytes: a file whose
-    size and time do not vouch for them (see `digest.build.RACY`) is read and hashed."""
-    known = pipeline.known_hashes(old, inputs, where)
+    size and time do not vouch for them (see `RACY`) is read and hashed."""
+    known = manifest.known_hashes(old, inputs, where)
     for path in old.inputs:
         if path not in known:
             try:
@@ -136,12 +150,12 @@ class _Addition:
         self.token = dict(zip(kept.order, kept.tokens, strict=True))
         """Each paper's page fingerprint, from the last build and, once planned, this one."""
         problems: list[Diagnostic] = []
-        self.files = pipeline.input_files(content, problems)
+        self.files = input_files(content, problems)
         if problems != kept.problems or {os.fsdecode(file) for file in self.files} != set(inputs):
             raise NotAnAddition("a folder or file cannot be read")
-        self.parsed = Cache(config.root / manifest.CACHE_FOLDER / "parsed")
+        self.parsed = Cache(config.root / CACHE_FOLDER / "parsed")
         fresh = [file for file in self.files if os.fsdecode(file) not in old.inputs]
-        self.read = pipeline.read_files(fresh, config.root, content, self.parsed, {}, jobs, profile, progress)
+        self.read = read_files(fresh, config.root, content, self.parsed, {}, jobs, profile, progress)
         last = max((listing.file.date for listing in kept.digests), default="")
         digests = self.read.digests  # a new file that is no digest adds only what it reports
         if self.read.tally.lost:
@@ -303,22 +317,22 @@ class _Addition:
                 jobs += pages.collection_jobs(number, collection.papers.ids, token_of, tokens)
         self.jobs = jobs
 
-    def search_plan(self, where: Path) -> search.Addition:
+    def search_plan(self, where: Path) -> searchindex.Addition:
         """What the update rewrites of the search index of the output whose manifest is at `where`."""
-        self.search_cache = Cache(self.config.root / manifest.CACHE_FOLDER / "search")
+        self.search_cache = Cache(self.config.root / CACHE_FOLDER / "search")
         first_dates = [paper.first_date for paper in self.added] + self.kept.first_dates
         oldest_first = reversed(range(len(self.order)))
         grouped = [(date, [self.order[n] for n in day]) for date, day in groupby(oldest_first, first_dates.__getitem__)]
         days, dates = [day for _, day in grouped], [date for date, _ in grouped]
         shape = catalog.location(where).search
-        plan = search.addition(days, dates, self.token.__getitem__, self.made, self.search_cache, shape)
+        plan = searchindex.addition(days, dates, self.token.__getitem__, self.made, self.search_cache, shape)
         if plan is None:
             raise NotAnAddition("the search cache is missing a part")
         return plan
 
     def write(
         self,
-        plan: search.Addition,
+        plan: searchindex.Addition,
         output: Path,
         old: Manifest,
         inputs: dict[str, tuple[int, int]],
@@ -326,7 +340,7 @@ class _Addition:
         profile: Profile,
         progress: Progress,
         jobs: int,
-    ) -> pipeline.BuildResult:
+    ) -> Added:
         config = self.config
         before = {path: value.partition("=") for path, value in old.outputs.items()}
         todo = [job for job in self.jobs if job.path not in before or before[job.path][0] != job.fingerprint]
@@ -337,7 +351,7 @@ class _Addition:
         catalog_path, _, shape = catalog.location(where)
         catalog.forget(catalog_path, shape)
         task = functools.partial(
-            pipeline.make_files, "search index", lambda: plan.files(self.store.__getitem__, search_cache)
+            workers.make_files, "search index", lambda: plan.files(self.store.__getitem__, search_cache)
         )
         protected = [config.root, self.content, config.templates, Path.cwd()]
         made: dict[str, str] = {}
@@ -348,7 +362,7 @@ class _Addition:
                 for number, phase in enumerate(phases, start=1)
                 for done in workers.run(self.pages, phase, target, [task] if number == 2 else [], jobs)
             )
-            for done in pipeline.pages_of(results, progress, sum(map(len, phases))):
+            for done in workers.pages_of(results, progress, sum(map(len, phases))):
                 made.update(done.hashes)
                 written += done.written
                 profile.add(done)
@@ -372,7 +386,7 @@ class _Addition:
                 manifest.write(
                     where, Manifest(inputs, old.stamp, outputs, marker, content, summary, pages, hashes, state)
                 )
-        return pipeline.BuildResult(summary, pages, written, output, 0.0, "update", None, profile)
+        return Added(summary, pages, written)
 
     def _summary(self) -> Summary:
         kept = self.kept

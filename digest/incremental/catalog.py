@@ -1,8 +1,8 @@
 """What the last build knew of the site, kept so that an update that only adds days
-(`digest.additions`) need not read the whole site again.
+(`digest.incremental.additions`) need not read the whole site again.
 
 Three files in the site's cache folder, beside the manifest of an output folder (see
-`digest.manifest`), written by each build that makes the whole site:
+`digest.incremental.manifest`), written by each build that makes the whole site:
 - the catalog: the site's shape without its text. Each paper's ID, in the site's order, with
   its first date and the fingerprint of its page; each digest's metadata and which paper each
   of its records belongs to; each collection's papers (as IDs) and pages; the output paths
@@ -12,7 +12,7 @@ Three files in the site's cache folder, beside the manifest of an output folder 
   can be loaded without the others. Its index (paper ID → where the paper lies, and the CRC
   of its bytes) is the last thing in the file; an update appends the papers it changed and a
   new index;
-- the shape of the search index the output folder holds (`digest.search.Shape`).
+- the shape of the search index the output folder holds (`digest.incremental.searchindex.Shape`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, overload
 from digest import codec, urls
 from digest.census import Tally
 from digest.errors import Diagnostic
-from digest.manifest import keep_sealed, read_sealed
+from digest.incremental.cache import keep_sealed, read_sealed
 from digest.model import DigestFile, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Site
@@ -102,7 +102,7 @@ class Files(NamedTuple):
     catalog: Path
     store: Path
     search: Path
-    """The shape of the search index the output folder holds (`digest.search.Shape`)."""
+    """The shape of the search index the output folder holds (`digest.incremental.searchindex.Shape`)."""
 
 
 def location(manifest: Path) -> Files:
