@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from digest import urls
 from digest.errors import Diagnostic
+from digest.lazy import PaperOf, Records, Rows
 from digest.model import Collection, CollectionKind, DigestFile, Paper, Record, Revision, venue_label
 from digest.parse.text import is_arxiv_category, normalise_title
 
@@ -48,16 +50,89 @@ class Site:
     """(source, line) of a record → the paper it belongs to."""
     paths: urls.Paths = field(compare=False)
     """The output paths handed out, by what they show."""
+    made: Mapping[str, Paper] | None = field(default=None, compare=False)
+    """Of a site merged onto a `Base`: the papers the merge made (new, or listed again), the
+    only ones in memory; the others are loaded when a page asks for them. None when the merge
+    made every paper."""
 
 
-def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, list[Diagnostic]]:
+class NeedsWholeSite(Exception):
+    """A merge onto a `Base` that only the whole site can make (the reason says why)."""
+
+
+class Listing(NamedTuple):
+    """A digest of a `Base`: its file without the records, its page, and the (line, paper ID)
+    of each of its records."""
+
+    file: DigestFile
+    page: str
+    rows: tuple[tuple[int, str], ...]
+
+
+class Kept(NamedTuple):
+    """A collection of a `Base`."""
+
+    key: str
+    members: list[str]
+    """Its papers' IDs, in order."""
+    pages: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """The site an earlier merge made, without its papers and records (which `paper` and
+    `records` load when asked for): new days merge onto it (`build_site`)."""
+
+    order: list[str]
+    """Every paper's ID, in the site's order."""
+    digests: list[Listing]
+    """Newest first."""
+    venues: list[Kept]
+    categories: list[Kept]
+    dates: list[Kept]
+    """Newest first."""
+    all_pages: tuple[str, ...]
+    owners: dict[str, tuple[str, str]]
+    """The output paths handed out (`digest.urls.Paths`)."""
+    venue_titles: frozenset[str]
+    """The normalised titles of the venue collections' records."""
+    paper: Callable[[str], Paper]
+    """A paper, by its ID."""
+    records: Callable[[Listing], Callable[[], Sequence[Record]]]
+    """What loads the records of a digest."""
+
+
+def build_site(
+    digests: Iterable[DigestFile], page_size: int, base: Base | None = None
+) -> tuple[Site, list[Diagnostic]]:
+    """The site of `digests`; or, given the `base` of an earlier merge, the site of that and
+    of `digests`, new days all dated after the base's, where only the papers they list are
+    made (and held in memory: `Site.made`). A change to the base that only the whole site
+    can make (a paper listed again whose date, categories or page would change, a title that
+    may join a venue paper, a path another page holds) raises `NeedsWholeSite`."""
     ordered = sorted(digests, key=lambda d: (d.date, d.content_path))
     diagnostics: list[Diagnostic] = []
-    paths = urls.Paths()
-    groups = _group(ordered, diagnostics)
+    known: set[str] = set()
     file_of = {d.source: d for d in ordered}
-    date_of = {d.source: d.date for d in ordered}
-    made = [merged_paper(paths, key, records, file_of) for key, records in groups.items()]
+    if base is not None:
+        last = max((listing.file.date for listing in base.digests), default="")
+        if any(d.format != "arxiv" or d.date <= last for d in ordered):
+            raise NeedsWholeSite("a file is not a daily digest dated after the others")
+        known = set(base.order)
+        file_of = {listing.file.source: listing.file for listing in base.digests} | file_of
+    paths = urls.Paths() if base is None else urls.Paths(base.owners, strict=True)
+    groups = _group(ordered, diagnostics, base, known)
+    try:
+        made = {key: merged_paper(paths, key, records, file_of) for key, records in groups.items()}
+        digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in ordered}
+    except urls.Taken:
+        raise NeedsWholeSite("a path is taken") from None
+    if base is not None:
+        for key in known.intersection(made):
+            if _place(base.paper(key)) != _place(made[key]):
+                raise NeedsWholeSite("a paper listed again changes its date, categories or page")
+    date_of = {source: file.date for source, file in file_of.items()}
     read = {(r.source, r.line): n for n, r in enumerate(r for d in ordered for r in d.records)}
 
     def by_first_listing(paper: Paper) -> tuple[str, int]:
@@ -66,10 +141,8 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
         first = min(read[r.source, r.line] for r in paper.appearances if date_of[r.source] == paper.first_date)
         return (paper.first_date, -first)
 
-    papers = sorted(made, key=by_first_listing, reverse=True)
-    paper_of = {(r.source, r.line): paper for paper in papers for r in paper.appearances}
-    digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in ordered}
-
+    # New papers come first: with a base, they are dated after all its papers.
+    papers = sorted((made[key] for key in made if key not in known), key=by_first_listing, reverse=True)
     by_venue: dict[str, list[Paper]] = defaultdict(list)
     by_category: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
@@ -77,6 +150,7 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
             by_venue[label].append(paper)
         for category in paper.categories:
             by_category[category].append(paper)
+    paper_of = {(r.source, r.line): paper for paper in made.values() for r in paper.appearances}
     by_date: dict[str, dict[str, Paper]] = defaultdict(dict)
     for digest in ordered:
         if digest.date:
@@ -86,23 +160,88 @@ def build_site(digests: Iterable[DigestFile], page_size: int) -> tuple[Site, lis
     venue_sources = _sources(ordered, lambda d: venue_label(d.venue, d.year) if d.format == "venue" else "")
     date_sources = _sources(ordered, lambda d: d.date)
 
-    def collection(kind: CollectionKind, key: str, members: list[Paper], sources: tuple[str, ...] = ()) -> Collection:
-        pages = collection_pages(paths, kind, key, len(members), page_size)
-        return Collection(kind, key, tuple(members), pages, sources)
+    def paper_by_id(paper_id: str) -> Paper:
+        found = made.get(paper_id)
+        if found is None:
+            assert base is not None, "a merge without a base made every paper"
+            found = base.paper(paper_id)
+        return found
 
-    venues = tuple(
-        collection("venue", label, sorted(members, key=_kind_order(label)), venue_sources.get(label, ()))
-        for label, members in sorted(by_venue.items())
-    )
-    categories = tuple(collection("category", category, members) for category, members in sorted(by_category.items()))
-    dates = tuple(  # every date with a digest, even an empty one
-        collection("date", date, list(by_date[date].values()), sources)
-        for date, sources in sorted(date_sources.items(), reverse=True)
-    )
-    all_papers = collection("all", "all", papers)
+    def collection(
+        kind: CollectionKind,
+        key: str,
+        members: list[Paper],
+        sources: tuple[str, ...] = (),
+        tail: list[str] | None = None,
+    ) -> Collection:
+        """A collection of `members`; with a `tail` (the base's collection of the same key, as
+        IDs), of `members` and then those."""
+        if tail is None:
+            return Collection(
+                kind, key, tuple(members), collection_pages(paths, kind, key, len(members), page_size), sources
+            )
+        ids = [paper.id for paper in members] + tail
+        pages = collection_pages(paths, kind, key, len(ids), page_size)
+        return Collection(kind, key, Rows(ids, paper_by_id), pages, sources)
+
+    def as_before(kind: CollectionKind, kept: Kept) -> Collection:
+        return Collection(kind, kept.key, Rows(kept.members, paper_by_id), kept.pages, kept.sources)
+
+    kept_venues = {k.key: k for k in base.venues} if base else {}
+    kept_categories = {k.key: k for k in base.categories} if base else {}
+    try:
+        venues = _by_key(
+            [collection("venue", label, sorted(members, key=_kind_order(label)), venue_sources.get(label, ()),
+                        _members(kept_venues, label)) for label, members in sorted(by_venue.items())],
+            [as_before("venue", k) for key, k in kept_venues.items() if key not in by_venue],
+        )  # fmt: skip
+        categories = _by_key(
+            [collection("category", key, members, (), _members(kept_categories, key))
+             for key, members in sorted(by_category.items())],
+            [as_before("category", k) for key, k in kept_categories.items() if key not in by_category],
+        )  # fmt: skip
+        dates = tuple(  # every date with a digest, even an empty one
+            collection("date", date, list(by_date[date].values()), sources)
+            for date, sources in sorted(date_sources.items(), reverse=True)
+        ) + tuple(as_before("date", kept) for kept in (base.dates if base else []))
+        all_papers = collection("all", "all", papers, (), base.order if base else None)
+    except urls.Taken:
+        raise NeedsWholeSite("a path is taken") from None
     newest_first = tuple(reversed(ordered))
-    site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of, paths)
+    if base is None:
+        site = Site(tuple(papers), newest_first, digest_pages, all_papers, venues, categories, dates, paper_of, paths)
+        return site, diagnostics
+    rows = {listing.file.source: listing.rows for listing in base.digests}
+    rows.update((d.source, tuple((r.line, arxiv_key(r)) for r in d.records)) for d in ordered)
+    earlier = tuple(
+        replace(listing.file, records=Records(len(listing.rows), base.records(listing))) for listing in base.digests
+    )
+    site = Site(
+        papers=all_papers.papers,
+        digests=newest_first + earlier,
+        digest_pages={listing.file.source: listing.page for listing in base.digests} | digest_pages,
+        all_papers=all_papers,
+        venues=venues,
+        categories=categories,
+        dates=dates,
+        paper_of=PaperOf(rows, paper_by_id),
+        paths=paths,
+        made=made,
+    )
     return site, diagnostics
+
+
+def _members(kept: dict[str, Kept], key: str) -> list[str] | None:
+    return kept[key].members if key in kept else None
+
+
+def _by_key(*collections: list[Collection]) -> tuple[Collection, ...]:
+    return tuple(sorted((c for part in collections for c in part), key=lambda c: c.key))
+
+
+def _place(paper: Paper) -> tuple[str, tuple[str, ...], str]:
+    """What places a paper in the site's lists."""
+    return (paper.first_date, paper.categories, paper.page)
 
 
 def date_neighbours(dates: Sequence[tuple[str, str, int]]) -> dict[str, tuple[str, str]]:
@@ -150,8 +289,11 @@ def page_bounds(kind: CollectionKind, count: int, pages: int, number: int, page_
     return (0 if number == 1 else end - page_size), end
 
 
-def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str, list[Record]]:
-    """Paper ID → its records, in reading order."""
+def _group(
+    digests: list[DigestFile], diagnostics: list[Diagnostic], base: Base | None, known: set[str]
+) -> dict[str, list[Record]]:
+    """Paper ID → its records, in reading order; with a `base`, a paper it has (`known`) starts
+    with the records it had there."""
     groups: dict[str, list[Record]] = defaultdict(list)
     by_title: dict[str, set[str]] = defaultdict(set)
     venue_records: list[Record] = []
@@ -161,11 +303,18 @@ def _group(digests: list[DigestFile], diagnostics: list[Diagnostic]) -> dict[str
                 venue_records.append(record)
                 continue
             key = arxiv_key(record)
+            if base is not None and key in known and key not in groups:
+                earlier = base.paper(key)
+                if earlier.venue_sides:
+                    raise NeedsWholeSite("a venue paper is listed again")
+                groups[key] = list(earlier.appearances)
             if groups[key] and (conflict := title_conflict(key, groups[key], record)):
                 diagnostics.append(conflict)
             groups[key].append(record)
             if record.arxiv_id and (title := normalise_title(record.title)):
                 by_title[title].add(record.arxiv_id)
+                if base is not None and title in base.venue_titles:
+                    raise NeedsWholeSite("a title may join a venue paper")
     for record in venue_records:
         # A title of only emoji or punctuation normalises to nothing and matches nothing.
         title = normalise_title(record.title)

@@ -29,15 +29,15 @@ from digest.errors import Diagnostic
 from digest.hashing import file_hash, fingerprint
 from digest.incremental import catalog, manifest, searchindex
 from digest.incremental.cache import CACHE_FOLDER, Cache
-from digest.incremental.catalog import Catalog, Kept, Listing, PaperOf, Records, Rows, Store
+from digest.incremental.catalog import Catalog, Store
 from digest.incremental.manifest import Manifest
 from digest.inputs import Summary, input_files, read_files
-from digest.model import Collection, CollectionKind, Paper, Record
-from digest.parse.text import normalise_title
+from digest.lazy import ids_of
+from digest.model import Record
 from digest.profile import Profile
 from digest.progress import Progress
 from digest.render import PageJob, Pages
-from digest.site import Site, arxiv_key, collection_pages, date_neighbours, merged_paper, title_conflict
+from digest.site import Listing, NeedsWholeSite, arxiv_key, build_site, date_neighbours
 from digest.write import MARKER, UpdateInterrupted, site_folder
 
 
@@ -126,11 +126,6 @@ def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -
     return True
 
 
-def _place(paper: Paper) -> tuple[str, tuple[str, ...], str]:
-    """What places a paper in the site's lists."""
-    return (paper.first_date, paper.categories, paper.page)
-
-
 class _Addition:
     """The new days read and merged into the catalog's site, and the pages planned."""
 
@@ -156,114 +151,30 @@ class _Addition:
         self.parsed = Cache(config.root / CACHE_FOLDER / "parsed")
         fresh = [file for file in self.files if os.fsdecode(file) not in old.inputs]
         self.read = read_files(fresh, config.root, content, self.parsed, {}, jobs, profile, progress)
-        last = max((listing.file.date for listing in kept.digests), default="")
         digests = self.read.digests  # a new file that is no digest adds only what it reports
         if self.read.tally.lost:
             raise NotAnAddition("a paper was lost")
         if set(self.read.hashes) & set(kept.hashes) or len({d.source for d in digests}) < len(digests):
             raise NotAnAddition("two files show the same name")  # names that are not UTF-8
-        for digest in digests:
-            if digest.format != "arxiv" or digest.date <= last:
-                raise NotAnAddition("a file is not a daily digest dated after the others")
+        self.ordered = sorted(digests, key=lambda d: (d.date, d.content_path))
+        base = catalog.base(kept, store.__getitem__, self._records)
         with profile.stage("merge"):
-            self.ordered = sorted(digests, key=lambda d: (d.date, d.content_path))
-            self._merge()
+            try:
+                self.site, self.merged = build_site(digests, config.page_size, base)
+            except NeedsWholeSite as reason:
+                raise NotAnAddition(str(reason)) from None
+        assert self.site.made is not None
+        self.made = self.site.made
+        self.store.hold(self.made.values())
+        self.order = ids_of(self.site.papers)
+        self.added = [self.made[paper] for paper in self.order[: len(self.order) - len(kept.order)]]
+        self.relisted = [paper for key, paper in self.made.items() if key in self.token]
+        self.date_of = {d.source: d.date for d in self.site.digests}
+        self.rows = {listing.file.source: listing.rows for listing in kept.digests}
+        self.rows.update((d.source, tuple((r.line, arxiv_key(r)) for r in d.records)) for d in self.ordered)
+        self.digest_pages = {d.source: self.site.digest_pages[d.source] for d in self.ordered}
         with profile.stage("plan"):
             self._plan()
-
-    def _merge(self) -> None:
-        kept = self.kept
-        file_of = {listing.file.source: listing.file for listing in kept.digests}
-        file_of.update((d.source, d) for d in self.ordered)
-        date_of = {source: file.date for source, file in file_of.items()}
-        groups: dict[str, list[Record]] = {}
-        self.merged: list[Diagnostic] = []
-        for digest in self.ordered:
-            for record in digest.records:
-                key = arxiv_key(record)
-                if (records := groups.get(key)) is None:
-                    if (earlier := self.store[key] if key in self.token else None) and earlier.venue_sides:
-                        raise NotAnAddition("a venue paper is listed again")
-                    records = groups[key] = list(earlier.appearances) if earlier else []
-                if records and (conflict := title_conflict(key, records, record)):
-                    self.merged.append(conflict)
-                records.append(record)
-                if record.format != "arxiv" or (
-                    record.arxiv_id and (title := normalise_title(record.title)) in kept.venue_titles and title
-                ):
-                    raise NotAnAddition("a title may join a venue paper")
-        paths = urls.Paths(kept.owners, strict=True)
-        try:
-            self.made = {key: merged_paper(paths, key, records, file_of) for key, records in groups.items()}
-            self.digest_pages = {d.source: urls.digest_path(paths, d.content_path) for d in self.ordered}
-        except urls.Taken:
-            raise NotAnAddition("a path is taken") from None
-        for key, paper in self.made.items():
-            if key in self.token and (earlier := self.store[key]) and _place(earlier) != _place(paper):
-                raise NotAnAddition("a paper listed again changes its date, categories or page")
-        read_at = {(r.source, r.line): n for n, r in enumerate(r for d in self.ordered for r in d.records)}
-
-        def by_first_listing(paper: Paper) -> tuple[str, int]:
-            first = min(read_at[r.source, r.line] for r in paper.appearances if date_of[r.source] == paper.first_date)
-            return (paper.first_date, -first)
-
-        added = [paper for key, paper in self.made.items() if key not in self.token]
-        self.added = sorted(added, key=by_first_listing, reverse=True)
-        self.order = [paper.id for paper in self.added] + kept.order
-        self.relisted = [paper for key, paper in self.made.items() if key in self.token]
-        self.date_of = date_of
-        self.site = self._site(paths)
-
-    def _site(self, paths: urls.Paths) -> Site:
-        """The site, its papers loaded from the store as pages need them."""
-        kept, size = self.kept, self.config.page_size
-        self.store.hold(self.made.values())
-        papers = self.store.__getitem__
-        try:
-            categories = {k.key: k for k in kept.categories}
-            by_category: dict[str, list[str]] = {}
-            for paper in self.added:
-                for category in paper.categories:
-                    by_category.setdefault(category, []).append(paper.id)
-            for key, ids in by_category.items():
-                members = ids + (categories[key].members if key in categories else [])
-                pages = collection_pages(paths, "category", key, len(members), size)
-                categories[key] = Kept(key, members, pages, ())
-            dates: list[Kept] = []
-            for date in sorted({d.date for d in self.ordered}, reverse=True):
-                on_date = [d for d in self.ordered if d.date == date]
-                ids = list(dict.fromkeys(arxiv_key(r) for d in on_date for r in d.records))
-                pages = collection_pages(paths, "date", date, len(ids), size)
-                dates.append(Kept(date, ids, pages, tuple(d.source for d in on_date)))
-            all_pages = collection_pages(paths, "all", "all", len(self.order), size)
-        except urls.Taken:
-            raise NotAnAddition("a path is taken") from None
-        self.categories = [categories[key] for key in sorted(categories)]
-        self.dates = dates + kept.dates
-        self.all_pages = all_pages
-        self.paths = paths
-
-        def collection(kind: CollectionKind, kept: Kept) -> Collection:
-            return Collection(kind, kept.key, Rows(kept.members, papers), kept.pages, kept.sources)
-
-        self.rows = rows = {listing.file.source: listing.rows for listing in kept.digests}
-        rows.update((d.source, tuple((r.line, arxiv_key(r)) for r in d.records)) for d in self.ordered)
-        earlier = [
-            replace(listing.file, records=Records(len(listing.rows), self._records(listing)))
-            for listing in kept.digests
-        ]
-        digest_pages = {listing.file.source: listing.page for listing in kept.digests} | self.digest_pages
-        return Site(
-            papers=Rows(self.order, papers),
-            digests=(*reversed(self.ordered), *earlier),
-            digest_pages=digest_pages,
-            all_papers=Collection("all", "all", Rows(self.order, papers), all_pages),
-            venues=tuple(collection("venue", k) for k in kept.venues),
-            categories=tuple(collection("category", k) for k in self.categories),
-            dates=tuple(collection("date", k) for k in self.dates),
-            paper_of=PaperOf(rows, papers),
-            paths=paths,
-        )
 
     def _records(self, listing: Listing) -> Callable[[], tuple[Record, ...]]:
         """The records of an earlier digest, from the parse cache, which must hold it."""
@@ -313,8 +224,7 @@ class _Addition:
         touched |= {("date", key) for key, around in pages.neighbours.items() if before.get(key, around) != around}
         for number, collection in enumerate(pages.collections):
             if (collection.kind, collection.key) in touched:
-                assert isinstance(collection.papers, Rows)
-                jobs += pages.collection_jobs(number, collection.papers.ids, token_of, tokens)
+                jobs += pages.collection_jobs(number, ids_of(collection.papers), token_of, tokens)
         self.jobs = jobs
 
     def search_plan(self, where: Path) -> searchindex.Addition:
@@ -414,10 +324,10 @@ class _Addition:
             tokens=[self.token[paper] for paper in self.order],
             first_dates=[paper.first_date for paper in self.added] + kept.first_dates,
             digests=digests + kept.digests,
-            categories=self.categories,
-            dates=self.dates,
-            all_pages=self.all_pages,
-            owners=self.paths.owners,
+            categories=catalog.kept(self.site.categories),
+            dates=catalog.kept(self.site.dates),
+            all_pages=self.site.all_papers.pages,
+            owners=self.site.paths.owners,
             hashes=self.tokens,
             by_file=kept.by_file | self.read.by_file,
             tally=summary.tally,

@@ -21,43 +21,25 @@ import contextlib
 import os
 import struct
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple
 
 from digest import codec, urls
 from digest.census import Tally
 from digest.errors import Diagnostic
 from digest.incremental.cache import keep_sealed, read_sealed
-from digest.model import DigestFile, Paper, Record
+from digest.lazy import ids_of
+from digest.model import Collection, Paper, Record
 from digest.parse.text import normalise_title
-from digest.site import Site
+from digest.site import Base, Kept, Listing, Site
 
 FORMAT = 3
 """Bumped when the catalog's or the store's shape changes; an older one is then ignored."""
 _TRAILER = struct.Struct("<Q")
 """The end of the store: where its index starts."""
-
-
-class Listing(NamedTuple):
-    """A digest as the catalog keeps it: its file without the records, its page, and the
-    (line, paper ID) of each of its records."""
-
-    file: DigestFile
-    page: str
-    rows: tuple[tuple[int, str], ...]
-
-
-class Kept(NamedTuple):
-    """A collection as the catalog keeps it."""
-
-    key: str
-    members: list[str]
-    """Its papers' IDs, in order."""
-    pages: tuple[str, ...]
-    sources: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -138,9 +120,6 @@ def of_site(
     ]
     titles = frozenset(normalise_title(r.title) for d in site.digests if d.source in venue_sources for r in d.records)
 
-    def kept(collections: Iterable[Any]) -> list[Kept]:
-        return [Kept(c.key, [p.id for p in c.papers], c.pages, c.sources) for c in collections]
-
     return Catalog(
         made_for=made_for,
         store=store,
@@ -161,6 +140,22 @@ def of_site(
         merged=[d for d in merged if d.path not in venue_sources],
         merged_venues=[d for d in merged if d.path in venue_sources],
     )
+
+
+def kept(collections: Iterable[Collection]) -> list[Kept]:
+    """Collections as the catalog keeps them: their papers as IDs."""
+    return [Kept(c.key, ids_of(c.papers), c.pages, c.sources) for c in collections]
+
+
+def base(
+    catalog: Catalog, paper: Callable[[str], Paper], records: Callable[[Listing], Callable[[], Sequence[Record]]]
+) -> Base:
+    """The site the catalog describes, for new days to merge onto (`digest.site.build_site`):
+    `paper` loads a paper, `records` a digest's records."""
+    return Base(
+        catalog.order, catalog.digests, catalog.venues, catalog.categories, catalog.dates, catalog.all_pages,
+        catalog.owners, catalog.venue_titles, paper, records,
+    )  # fmt: skip
 
 
 def read(path: Path, made_for: str) -> Catalog | None:
@@ -343,76 +338,3 @@ class Store:
 
     def close(self) -> None:
         os.close(self._fd)
-
-
-class Rows(Sequence[Paper]):
-    """Papers by their IDs, each loaded when asked for: a collection of a site that was not
-    read whole, which pages see as a tuple."""
-
-    def __init__(self, ids: Sequence[str], papers: Callable[[str], Paper]) -> None:
-        self.ids = ids
-        self._papers = papers
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> Paper: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Paper, ...]: ...
-    def __getitem__(self, index: int | slice) -> Paper | tuple[Paper, ...]:
-        if isinstance(index, slice):
-            return tuple(map(self._papers, self.ids[index]))
-        return self._papers(self.ids[index])
-
-    def __iter__(self) -> Iterator[Paper]:
-        return map(self._papers, self.ids)
-
-
-class Records(Sequence[Record]):
-    """The records of a digest the catalog knows by their count, loaded when asked for."""
-
-    def __init__(self, count: int, load: Callable[[], Sequence[Record]]) -> None:
-        self._count = count
-        self._load = load
-        self._records: Sequence[Record] | None = None
-
-    def __len__(self) -> int:
-        return self._count
-
-    def _all(self) -> Sequence[Record]:
-        if self._records is None:
-            self._records = self._load()
-        return self._records
-
-    @overload
-    def __getitem__(self, index: int) -> Record: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Record]: ...
-    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[Record]:
-        return iter(self._all())
-
-
-class PaperOf(Mapping[tuple[str, int], Paper]):
-    """(source, line) of a record → its paper, for digests the catalog knows by their rows."""
-
-    def __init__(self, rows: Mapping[str, tuple[tuple[int, str], ...]], papers: Callable[[str], Paper]) -> None:
-        self._rows = rows
-        self._by_line: dict[str, dict[int, str]] = {}
-        self._papers = papers
-
-    def __getitem__(self, key: tuple[str, int]) -> Paper:
-        source, line = key
-        lines = self._by_line.get(source)
-        if lines is None:
-            lines = self._by_line[source] = dict(self._rows[source])
-        return self._papers(lines[line])
-
-    def __iter__(self) -> Iterator[tuple[str, int]]:
-        return ((source, line) for source, rows in self._rows.items() for line, _ in rows)
-
-    def __len__(self) -> int:
-        return sum(map(len, self._rows.values()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -162,7 +162,7 @@ def addition(
     days: list[list[str]],
     dates: list[str],
     tokens: Callable[[str], str],
-    changed: dict[str, Paper],
+    changed: Mapping[str, Paper],
     cache: Cache,
     shape: Path,
 ) -> Addition | None:
