@@ -12,8 +12,8 @@ by sequence.
     python3 benchmarks/incremental_fuzz.py [SECONDS] [SEED] [LOG]
 
 Prints the totals as JSON: sequences, builds, mismatches (each kept under the work folder
-with its history, in LOG), how many builds went each way (`update+fast`: an addition of days,
-`digest.incremental.additions`; other notes: why a build was not one), and the same-size rewrites (a
+with its history, in LOG), how many builds went each way (`update+fast`: new days merged onto
+the last build's site; other notes: why a build was not one), and the same-size rewrites (a
 rewrite that keeps size and time is not seen until `--full`, as the README says).
 """
 

@@ -140,15 +140,21 @@ def site_folder(
             yield Target(output, True, output, previous)
             return
         staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
-        staging.mkdir()
+        made = False
         try:
+            staging.mkdir()
+            made = True
             # First: a staging folder a killed build leaves is known for this build's by it.
             (staging / MARKER).write_text(
                 "This folder is written by `digest build`, which replaces or updates it on every build.\n"
             )
             yield Target(staging, False, output, previous)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+        except BaseException as exc:
+            if made:
+                shutil.rmtree(staging, ignore_errors=True)
+            elif not isinstance(exc, FileExistsError):  # Ctrl-C as it was made: it can only be empty
+                with contextlib.suppress(OSError):
+                    staging.rmdir()
             raise
         _swap(staging, output)
     except OSError as exc:

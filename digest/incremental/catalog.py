@@ -337,4 +337,6 @@ class Store:
         self.index = kept
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
