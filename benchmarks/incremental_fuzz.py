@@ -6,8 +6,8 @@ others, papers listed again with new text, edits, deletions, moves, touched file
 papers, page sizes, damaged cache entries and catalogs, rewrites that keep a file's size and
 time. After each build the output is compared, file by file, with a clean full build of a
 copy, and so is the build's summary; the search index is also compared with
-`build_index`. Segment sizes of the search index (1 to 8,192) and page sizes (2 to 200) vary
-by sequence.
+`build_index`. Segment sizes of the search index (1 to 8,192), page sizes (2 to 200) and a
+`base_url` (feeds and a sitemap) or none vary by sequence.
 
     python3 benchmarks/incremental_fuzz.py [SECONDS] [SEED] [LOG]
 
@@ -119,6 +119,8 @@ class Site:
         self.counter = 0
         root.mkdir(parents=True)
         toml = (REPO / "site.toml").read_text(encoding="utf-8").replace("page_size = 200", f"page_size = {page_size}")
+        if rng.random() < 0.5:  # a published site: feeds and a sitemap
+            toml += '\nbase_url = "https://example.org/digest/"\n'
         (root / "site.toml").write_text(toml, encoding="utf-8")
         (root / "content").mkdir()
 

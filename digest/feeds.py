@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -32,7 +33,7 @@ from markupsafe import escape
 
 from digest import __version__, urls
 from digest.config import Config
-from digest.model import Collection, Paper
+from digest.model import Paper
 from digest.parse.text import is_web_url
 from digest.richtext import plain
 from digest.site import Site
@@ -61,69 +62,110 @@ def feed_path(kind: str, key: str = "") -> str:
     return f"{FEED_FOLDER}/{FEED_KINDS[kind]}/{urls.slug(key)}.atom"
 
 
-def feed_files(site: Site, config: Config) -> Iterator[tuple[str, bytes]]:
-    """Every feed as (output path, bytes): the site's, then one per venue, channel and category.
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed: its file, the collection it follows, and its newest papers."""
 
-    Nothing when `config.base_url` is empty. Two keys whose slugs fold to one path (`cs.CL`,
-    `CS.CL`) share it: the first such key the site lists gets the feed.
-    """
+    path: str
+    kind: str
+    """`all`, or one of `FEED_KINDS`."""
+    key: str
+    label: str
+    page: str
+    """The page it follows (its collection's, or the newest digest of its channel)."""
+    papers: list[Paper]
+    """The newest `FEED_SIZE` papers, newest first."""
+
+
+def feed_files(site: Site, config: Config, feeds: Iterable[Feed] | None = None) -> Iterator[tuple[str, bytes]]:
+    """Every feed (`select`), or those of `feeds`, as (output path, bytes). Nothing when
+    `config.base_url` is empty."""
     if not config.base_url:
         return
-    dates = _paper_dates(site)
-    fallback = _site_date(site)
-    feeds = _Feeds(site, config, dates, fallback)
+    dates = Dates(site)
+    writer = _Feeds(config, dates)
+    for feed in select(site, dates) if feeds is None else feeds:
+        yield writer.feed(feed)
+
+
+def select(site: Site, dates: Dates | None = None) -> list[Feed]:
+    """The site's feeds: the site's, then one per venue, channel and category. Two keys whose
+    slugs fold to one path (`cs.CL`, `CS.CL`) share it: the first such key gets the feed."""
+    dates = dates or Dates(site)
+
+    def make(kind: str, key: str, page: str, papers: Iterable[Paper]) -> Feed:
+        return Feed(feed_path(kind, key), kind, key, label(kind, key), page, dates.newest(papers))
+
+    found = [make("all", "all", "", filter(dates.dated, site.papers))]
+    found += [make("venue", venue.key, venue.page, venue.papers) for venue in site.venues]
+    found += [make("channel", key, page, members) for key, (page, members) in sorted(_channels(site).items())]
+    found += [make("category", category.key, category.page, category.papers) for category in site.categories]
     written: set[str] = set()
-    for path, data in feeds.all():
-        if path.casefold() not in written:
-            written.add(path.casefold())
-            yield path, data
+    feeds = []
+    for feed in found:
+        if feed.path.casefold() not in written:
+            written.add(feed.path.casefold())
+            feeds.append(feed)
+    return feeds
+
+
+LABELS = {"all": "latest papers", "channel": "{} daily", "category": "category {}", "venue": "{}"}
+"""What each kind of feed is titled, after the site's title."""
+
+
+def label(kind: str, key: str) -> str:
+    return LABELS[kind].format(key)
+
+
+class Dates:
+    """The dates of a site's papers in feeds: from the daily digests that list them."""
+
+    def __init__(self, site: Site) -> None:
+        self.date_of = {d.source: d.date for d in site.digests if _valid_date(d.date)}
+        self.fallback = _site_date(site)
+        """The date of a feed with no entries."""
+        self._found: dict[str, tuple[str, str]] = {}
+
+    def listed(self, paper: Paper) -> tuple[str, str]:
+        """The oldest and newest date of the daily digests that list `paper` ('' when none)."""
+        found = self._found.get(paper.id)
+        if found is None:
+            dates = [day for r in paper.appearances if (day := self.date_of.get(r.source))]
+            found = self._found[paper.id] = (min(dates), max(dates)) if dates else ("", "")
+        return found
+
+    def dated(self, paper: Paper) -> bool:
+        return bool(self.listed(paper)[1])
+
+    def updated(self, paper: Paper) -> str:
+        return self.listed(paper)[1] or _year_date(paper.year) or FALLBACK_DATE
+
+    def published(self, paper: Paper) -> str:
+        return self.listed(paper)[0] or self.updated(paper)
+
+    def newest(self, papers: Iterable[Paper]) -> list[Paper]:
+        """The newest FEED_SIZE papers; `sorted` is stable, so ties keep the given order."""
+        return sorted(papers, key=self.updated, reverse=True)[:FEED_SIZE]
 
 
 class _Feeds:
-    def __init__(self, site: Site, config: Config, dates: dict[str, tuple[str, str]], fallback: str) -> None:
-        self.site = site
+    def __init__(self, config: Config, dates: Dates) -> None:
         self.config = config
         self.base = config.base_url
         self.dates = dates
-        self.fallback = fallback
-
-    def all(self) -> Iterator[tuple[str, bytes]]:
-        site = self.site
-        dated = [paper for paper in site.papers if paper.id in self.dates]
-        yield self.feed(feed_path("all"), "latest papers", "", self._newest(dated))
-        for venue in site.venues:
-            yield self.collection_feed("venue", venue, venue.key)
-        for channel, (page, members) in sorted(_channels(site).items()):
-            yield self.feed(feed_path("channel", channel), f"{channel} daily", page, self._newest(members))
-        for category in site.categories:
-            yield self.collection_feed("category", category, f"category {category.key}")
-
-    def collection_feed(self, kind: str, collection: Collection, label: str) -> tuple[str, bytes]:
-        papers = self._newest(collection.papers)
-        return self.feed(feed_path(kind, collection.key), label, collection.page, papers)
-
-    def updated(self, paper: Paper) -> str:
-        return self.dates.get(paper.id, ("", ""))[1] or _year_date(paper.year) or FALLBACK_DATE
-
-    def published(self, paper: Paper) -> str:
-        return self.dates.get(paper.id, ("", ""))[0] or self.updated(paper)
-
-    def _newest(self, papers: Iterable[Paper]) -> list[Paper]:
-        """The newest FEED_SIZE papers; `sorted` is stable, so ties keep the given order."""
-        return sorted(papers, key=self.updated, reverse=True)[:FEED_SIZE]
 
     def url(self, path: str) -> str:
         return self.base + quote(path, safe="/")
 
-    def feed(self, path: str, label: str, page: str, papers: list[Paper]) -> tuple[str, bytes]:
-        config = self.config
-        title = f"{config.title} — {label}"
+    def feed(self, feed: Feed) -> tuple[str, bytes]:
+        config, path, page, papers = self.config, feed.path, feed.page, feed.papers
+        title = f"{config.title} — {feed.label}"
         root = ET.Element("feed", {"xmlns": ATOM})
         _text(root, "id", self.url(path))
         _text(root, "title", title, type="text")
         if config.description:
             _text(root, "subtitle", config.description, type="text")
-        updated = max((self.updated(p) for p in papers), default=self.fallback)
+        updated = max((self.dates.updated(p) for p in papers), default=self.dates.fallback)
         _text(root, "updated", _timestamp(updated))
         ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml", "href": self.url(path)})
         ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": self.url(page)})
@@ -143,8 +185,8 @@ class _Feeds:
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": self.url(paper.page)})
         for link in dict.fromkeys(_source_links(paper)):
             ET.SubElement(entry, "link", {"rel": "related", "href": _clean(link)})
-        _text(entry, "published", _timestamp(self.published(paper)))
-        _text(entry, "updated", _timestamp(self.updated(paper)))
+        _text(entry, "published", _timestamp(self.dates.published(paper)))
+        _text(entry, "updated", _timestamp(self.dates.updated(paper)))
         for name in paper.authors:
             if name.strip():
                 _text(ET.SubElement(entry, "author"), "name", name.strip())
@@ -205,21 +247,6 @@ def _channels(site: Site) -> dict[str, tuple[str, list[Paper]]]:
             if paper is not None:
                 members.setdefault(paper.id, paper)
     return {channel: (page, list(members.values())) for channel, (page, members) in found.items()}
-
-
-def _paper_dates(site: Site) -> dict[str, tuple[str, str]]:
-    """Paper ID → (oldest, newest) date of the daily digests that list it."""
-    dates: dict[str, tuple[str, str]] = {}
-    for digest in site.digests:
-        if not _valid_date(digest.date):
-            continue
-        for record in digest.records:
-            paper = site.paper_of.get((record.source, record.line))
-            if paper is None:
-                continue
-            first, last = dates.get(paper.id, (digest.date, digest.date))
-            dates[paper.id] = (min(first, digest.date), max(last, digest.date))
-    return dates
 
 
 def _site_date(site: Site) -> str:

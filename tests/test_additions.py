@@ -1,6 +1,6 @@
-"""An update that only adds days (`digest.incremental.additions`) works from the last build's catalog, and
-leaves byte for byte what a clean build makes; any other change goes through the whole
-pipeline (issue: scale and speed, points 2 and 3)."""
+"""An update that only adds days (`digest.incremental`: new days merged onto the last build's
+site) works from the last build's catalog, and leaves byte for byte what a clean build makes;
+any other change goes through the whole pipeline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_incremental import CORPUS, add_corpus_file, clean_build, edit_a_summary, run, tree
 
-from digest import codec, search
+from digest import codec, feeds, search
 from digest.build import BuildResult
 from digest.config import load_config
 from digest.incremental import catalog, manifest
@@ -133,13 +133,6 @@ def add_a_day_with_a_venue_title(site: Path) -> None:
     add_corpus_file(site, corpus_day("2023-04-03")[0], date="2030-01-01")  # it lists NeurIPS 2023 papers
 
 
-def add_a_day_with_a_base_url(site: Path) -> None:
-    config = site / "site.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\nbase_url = "https://example.org/"\n')
-    run(site)
-    add_corpus_file(site, corpus_day("2024-01-31")[0])
-
-
 def add_a_day_without_the_paper_store(site: Path) -> None:
     where = manifest.location(load_config(site / "site.toml"), site / "public")
     catalog.location(where).store.unlink()
@@ -167,7 +160,6 @@ NOT_ADDITIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "a venue collection": (add_a_venue, "a file is not a daily digest dated after the others"),
     "a title of a venue paper": (add_a_day_with_a_venue_title, "a title may join a venue paper"),
     "papers in another channel": (add_a_day_listing_papers_in_another_channel, "changes its date, categories"),
-    "a base_url": (add_a_day_with_a_base_url, "the feeds and sitemap are made from the whole site"),
     "no paper store": (add_a_day_without_the_paper_store, "the paper store is missing"),
     "no catalog": (add_a_day_without_the_catalog, "the last build's catalog is missing"),
 }
@@ -364,3 +356,57 @@ def test_an_update_killed_anywhere_leaves_whole_files_and_the_next_build_finishe
         assert run(site).kind == "full" and tree(public) == clean_build(site), at
     else:
         pytest.fail("the update wrote more files than the last point: kill it later too")
+
+
+def feed_files(site: Path) -> dict[str, tuple[bytes, int]]:
+    """Each feed and sitemap file: its bytes and modification time."""
+    found = {}
+    for path in (site / "public").rglob("*"):
+        if path.suffix in (".atom", ".xml", ".txt") and path.is_file():
+            found[path.relative_to(site / "public").as_posix()] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return found
+
+
+@pytest.mark.parametrize("days", [["2024-01-31"], ["2024-01-31", "2026-08-13", "2026-08-22"]])
+def test_new_days_on_a_site_with_a_base_url_write_only_the_feeds_they_change(
+    small_pages: Path, days: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feeds and the sitemap are on the fast path: the feeds of the new papers' channels and
+    categories, and the site's, are made again; the others are not even rendered."""
+    config = small_pages / "site.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\nbase_url = "https://example.org/digest/"\n')
+    assert run(small_pages).kind == "full"
+    before = feed_files(small_pages)
+    rendered: list[str] = []
+    render = feeds._Feeds.feed
+    monkeypatch.setattr(feeds._Feeds, "feed", lambda self, feed: (rendered.append(feed.path), render(self, feed))[1])
+    for day in days:
+        for file in corpus_day(day):
+            add_corpus_file(small_pages, file)
+    result = run(small_pages)
+    assert added(result), result.profile.notes
+    made = set(rendered)  # not those of the clean build
+    assert_same_as_clean(small_pages, result)
+    after = feed_files(small_pages)
+    changed = {path for path in after if before.get(path, (b"", 0))[0] != after[path][0]}
+    assert "feeds/all.atom" in changed and "sitemap.xml" in changed
+    unchanged = set(before) - changed
+    assert unchanged and all(after[path][1] == before[path][1] for path in unchanged)  # not written again
+    assert made == {path for path in changed if path.endswith(".atom")}
+    assert len(made) < len([path for path in after if path.endswith(".atom")])
+
+
+def test_papers_listed_again_head_the_feeds_with_their_new_text(small_pages: Path) -> None:
+    """A paper listed again is dated by its newest listing: it heads its feeds again, with the
+    new text, among the new days' papers, and the papers after it keep their order."""
+    config = small_pages / "site.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\nbase_url = "https://example.org/"\n')
+    run(small_pages)
+    earlier = small_pages / "content" / "arxiv" / CORPUS[0].parent.name / CORPUS[0].name
+    again = small_pages / "content" / "arxiv" / "2030-01-01" / CORPUS[0].name  # in the same channel
+    again.parent.mkdir(parents=True)
+    again.write_text(earlier.read_text(encoding="utf-8").replace("。", "！", 3), encoding="utf-8")
+    add_corpus_file(small_pages, corpus_day("2024-01-31")[0], date="2030-01-01")
+    result = run(small_pages)
+    assert added(result), result.profile.notes
+    assert_same_as_clean(small_pages, result)

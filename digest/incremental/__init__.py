@@ -10,7 +10,7 @@ folder, and what the next build can take from it. Only `digest.build` uses it; t
     ... render and write (digest.build) ...; save(...)
 """
 
-from digest.incremental.plan import plan
+from digest.incremental.planner import plan
 from digest.incremental.state import BuildState, Change, Plan, changes, everything, forget, load, save, with_days
 
 __all__ = ["BuildState", "Change", "Plan", "changes", "everything", "forget", "load", "plan", "save", "with_days"]

@@ -31,12 +31,13 @@ from digest import codec, urls
 from digest.census import Tally
 from digest.errors import Diagnostic
 from digest.incremental.cache import keep_sealed, read_sealed
+from digest.incremental.feedtops import KeptFeed
 from digest.lazy import ids_of
 from digest.model import Collection, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Base, Kept, Listing, Site
 
-FORMAT = 3
+FORMAT = 4
 """Bumped when the catalog's or the store's shape changes; an older one is then ignored."""
 _TRAILER = struct.Struct("<Q")
 """The end of the store: where its index starts."""
@@ -76,6 +77,8 @@ class Catalog:
     """What merging reported of daily digests' records."""
     merged_venues: list[Diagnostic]
     """What merging reported of venue collections' records (reported after the others)."""
+    feeds: list[KeptFeed]
+    """The site's feeds (none without a `base_url`)."""
 
 
 class Files(NamedTuple):
@@ -104,6 +107,7 @@ def of_site(
     made_for: str,
     store: str,
     diagnostics: tuple[list[Diagnostic], dict[str, list[Diagnostic]], Tally, list[Diagnostic]],
+    feeds: list[KeptFeed],
 ) -> Catalog:
     """The catalog of a site just built: `tokens` are its input files' hashes, `fingerprints`
     its pages'; `diagnostics` what the build reported: about the content folder, file by file,
@@ -139,6 +143,7 @@ def of_site(
         tally=tally,
         merged=[d for d in merged if d.path not in venue_sources],
         merged_venues=[d for d in merged if d.path in venue_sources],
+        feeds=feeds,
     )
 
 
@@ -166,6 +171,7 @@ def read(path: Path, made_for: str) -> Catalog | None:
         return None
     pages = chain(catalog.owners, catalog.all_pages, (d.page for d in catalog.digests))
     pages = chain(pages, *(k.pages for k in (*catalog.venues, *catalog.categories, *catalog.dates)))
+    pages = chain(pages, (feed.path for feed in catalog.feeds))
     if not urls.all_inside(pages):
         raise codec.Unfit(f"{path}: a page outside the output folder")
     return catalog

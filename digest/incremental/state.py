@@ -17,6 +17,7 @@ from digest.hashing import file_hash
 from digest.incremental import catalog, manifest
 from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.catalog import Catalog, Store
+from digest.incremental.feedtops import KeptFeed
 from digest.incremental.manifest import Manifest
 from digest.inputs import Loaded, Read, input_files
 from digest.lazy import ids_of
@@ -127,6 +128,8 @@ class Plan:
     """The site's HTML pages."""
     tokens: dict[str, str]
     """After new days: the page fingerprint of each paper they made, by ID."""
+    feeds: list[KeptFeed]
+    """After new days: every feed, as the catalog keeps them."""
 
     @property
     def fingerprints(self) -> dict[str, str]:
@@ -161,8 +164,6 @@ def _days(state: BuildState, old: Manifest) -> Days:
     new = set(state.inputs) - set(old.inputs)
     if not new:
         raise NotDays("")  # an edit, not new days: nothing to note
-    if state.config.base_url:
-        raise NotDays("the feeds and sitemap are made from the whole site")
     if not _unchanged(old, state.inputs, state.where):
         raise NotDays("a file the last build read has changed or gone")
     catalog_path, store_path, _ = catalog.location(state.where)
@@ -268,20 +269,20 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
         days.store.append(identity, list(loaded.site.made.values()))
         catalog_path = catalog.location(state.where).catalog
         made_for = catalog.made_for(state.stamp, plan.content)
-        catalog.write(catalog_path, _added_to(days.catalog, loaded, made_for, identity, plan.tokens))
+        catalog.write(catalog_path, _added_to(days.catalog, loaded, made_for, identity, plan))
     written = manifest.output_state(state.output, outputs)
     summary, pages, hashes = loaded.summary(), plan.pages_count, loaded.by_path
     new = Manifest(state.inputs, state.stamp, outputs, marker, plan.content, summary, pages, hashes, written)
     manifest.write(state.where, new)
 
 
-def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, tokens: dict[str, str]) -> Catalog:
+def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, plan: Plan) -> Catalog:
     """The catalog of the last build with the new days of `loaded` added."""
     site = loaded.site
     assert site.made is not None
     order = ids_of(site.papers)
     new = len(order) - len(kept.order)
-    token = dict(zip(kept.order, kept.tokens, strict=True)) | tokens
+    token = dict(zip(kept.order, kept.tokens, strict=True)) | plan.tokens
     fresh = site.digests[: len(site.digests) - len(kept.digests)]
     digests = [
         Listing(replace(d, records=()), site.digest_pages[d.source], tuple((r.line, arxiv_key(r)) for r in d.records))
@@ -303,15 +304,19 @@ def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, token
         by_file=loaded.by_file,
         tally=loaded.tally,
         merged=kept.merged + loaded.merged,
+        feeds=plan.feeds,
     )
 
 
-def keep_catalog(state: BuildState, loaded: Loaded, fingerprints: dict[str, str], content: str) -> None:
-    """Keep the catalog and the paper store of the whole site `loaded` for the next build,
-    beside the manifest: they are no files of the site."""
+def keep_catalog(
+    state: BuildState, loaded: Loaded, fingerprints: dict[str, str], content: str, feeds: list[KeptFeed]
+) -> None:
+    """Keep the catalog and the paper store of the whole site `loaded`, with its `feeds`, for
+    the next build, beside the manifest: they are no files of the site."""
     catalog_path, store_path, _ = catalog.location(state.where)
     identity = os.urandom(8).hex()
     catalog.write_store(store_path, identity, loaded.site.papers)
     reported = (loaded.problems, loaded.by_file, loaded.tally, loaded.merged)
     made_for = catalog.made_for(state.stamp, content)
-    catalog.write(catalog_path, catalog.of_site(loaded.site, loaded.hashes, fingerprints, made_for, identity, reported))
+    kept = catalog.of_site(loaded.site, loaded.hashes, fingerprints, made_for, identity, reported, feeds)
+    catalog.write(catalog_path, kept)

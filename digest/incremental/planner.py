@@ -10,12 +10,12 @@ of the search index; the rest of the site is not even loaded.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 
 from digest import discover, feeds
 from digest.hashing import fingerprint
-from digest.incremental import catalog, searchindex
+from digest.incremental import catalog, feedtops, searchindex
 from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.state import BuildState, Change, Days, Files, Plan, keep_catalog
 from digest.inputs import Loaded
@@ -44,20 +44,30 @@ def _whole(state: BuildState, loaded: Loaded) -> Plan:
     content = _content(loaded.hashes)
     if old is None:
         return Plan(
-            pages, jobs, [jobs], _whole_site(state, loaded, jobs, content), False, {}, _never, content, len(jobs), {}
+            pages,
+            jobs,
+            [jobs],
+            _whole_site(state, loaded, jobs, content),
+            False,
+            {},
+            _never,
+            content,
+            len(jobs),
+            {},
+            [],
         )
     made_from = {path: value.partition("=") for path, value in old.outputs.items()}
     previous = {path: digest for path, (_, _, digest) in made_from.items()}
     todo = [job for job in jobs if job.path not in made_from or made_from[job.path][0] != fingerprints[job.path]]
     files = _whole_site(state, loaded, jobs, content)
     if old.stamp != state.stamp or len(todo) > len(jobs) // 2:  # most of the site: a new one, swapped in whole
-        return Plan(pages, jobs, [jobs], files, False, previous, _never, content, len(jobs), {})
+        return Plan(pages, jobs, [jobs], files, False, previous, _never, content, len(jobs), {}, [])
     # An update writes into the live site: pages new to it first, so that no page links to one
     # that is not there yet, then the pages that changed, then the whole-site files.
     phases = _phases(todo, previous)
     if old.content != content or any(path not in fingerprints for path in state.mend):
-        return Plan(pages, jobs, phases, files, True, previous, fingerprints.__contains__, content, len(jobs), {})
-    return Plan(pages, jobs, phases, [], True, previous, _always, content, len(jobs), {})
+        return Plan(pages, jobs, phases, files, True, previous, fingerprints.__contains__, content, len(jobs), {}, [])
+    return Plan(pages, jobs, phases, [], True, previous, _always, content, len(jobs), {}, [])
 
 
 def _never(path: str) -> bool:
@@ -84,16 +94,16 @@ def _whole_site(state: BuildState, loaded: Loaded, jobs: list[PageJob], content:
     kept = Cache(config.root / CACHE_FOLDER / "search")
     shape = catalog.location(state.where).search
 
-    def keep() -> list[tuple[str, bytes]]:
-        keep_catalog(state, loaded, fingerprints, content)
-        return []
+    def feeds_and_catalog() -> Iterable[tuple[str, bytes]]:
+        selected = feeds.select(site) if config.base_url else []
+        keep_catalog(state, loaded, fingerprints, content, feedtops.kept(selected))
+        return feeds.feed_files(site, config, selected)
 
     return [
         ("search index", lambda: searchindex.search_files(site, kept, fingerprints, shape)),
-        ("feeds", lambda: feeds.feed_files(site, config)),
+        ("feeds and catalog", feeds_and_catalog),
         ("sitemap", functools.partial(discover.sitemap_files, [job.path for job in jobs], config)),
         ("assets", functools.partial(assets, config)),
-        ("catalog", keep),
     ]
 
 
@@ -118,7 +128,7 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     relisted = [paper for key, paper in made.items() if position[key] >= new]
     earlier = {r.source for paper in relisted for r in paper.appearances} - {d.source for d in fresh}
     index = {d.source: n for n, d in enumerate(site.digests)}
-    rows = {listing.file.source: listing.rows for listing in kept.digests}
+    rows: dict[str, tuple[tuple[int, str], ...]] = {listing.file.source: listing.rows for listing in kept.digests}
     for digest in reversed(fresh):
         jobs.append(pages.digest_job(index[digest.source], tokens, (changed[arxiv_key(r)] for r in digest.records)))
     for source in sorted(earlier):
@@ -141,15 +151,22 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     files: list[tuple[str, Files]] = [
         ("search index", functools.partial(search.files, days.store.__getitem__, search_cache))
     ]
+    kept_feeds = kept.feeds
+    if (config := state.config).base_url:  # the feeds they change, and the sitemap
+        rows |= {d.source: tuple((r.line, arxiv_key(r)) for r in d.records) for d in fresh}
+        changed_feeds, kept_feeds = feedtops.after_days(site, kept.feeds, len(fresh), days.store.__getitem__, rows)
+        every_page = {path for path, value in old.outputs.items() if not value.startswith("=")}
+        every_page.update(job.path for job in jobs)
+        files.append(("feeds", functools.partial(feeds.feed_files, site, config, changed_feeds)))
+        files.append(("sitemap", functools.partial(discover.sitemap_files, sorted(every_page), config)))
     rewritten = tuple(search.rewritten())
     pages_count = old.pages + sum(job.path not in previous for job in jobs)
 
     def stays(path: str) -> bool:
         return not (rewritten and path.startswith(rewritten))
 
-    return Plan(
-        pages, jobs, _phases(todo, previous), files, True, previous, stays, _content(tokens), pages_count, changed
-    )
+    phases = _phases(todo, previous)
+    return Plan(pages, jobs, phases, files, True, previous, stays, _content(tokens), pages_count, changed, kept_feeds)
 
 
 def _search(
