@@ -9,9 +9,8 @@ The manifest says, for one output folder:
   version, the templates and assets, site.toml);
 - `outputs`: for each output file, the hash of its bytes and, for a page, the fingerprint of
   what it was rendered from;
-- `marker`: the identity (device, inode, modification time) of the output folder's marker file
-  when the build ended, so that a folder another build has since replaced is never updated as
-  if it were ours;
+- `marker`: the size and time of the output folder's marker file (`marker_identity`), so that
+  a folder another build has since replaced is never updated as if it were ours;
 - `written`: the times of the output folders and files when the build ended (`output_state`),
   so that a file removed or changed since is noticed, and made again, by a stat rather than a
   read;
@@ -37,7 +36,7 @@ from digest.hashing import code_stamp, file_hash, fingerprint, tree
 from digest.incremental.cache import CACHE_FOLDER, keep_file
 from digest.inputs import Summary
 
-FORMAT = 4
+FORMAT = 5
 """Bumped when the manifest's shape changes; an older manifest is then ignored."""
 
 
@@ -49,7 +48,7 @@ class Manifest:
     outputs: dict[str, str]
     """Output path → `MADE_FROM=HASH`: the fingerprint of what a page was made from (empty for
     the whole-site files), then the hash of the file's bytes."""
-    marker: tuple[int, int, int]
+    marker: str
     content: str
     """The fingerprint of every input file's bytes: the search index, feeds and sitemap are
     made again only when it changes (or the stamp does)."""
@@ -161,12 +160,15 @@ def damaged(output: Path, outputs: dict[str, str]) -> set[str]:
     return found
 
 
-def marker_identity(marker: Path) -> tuple[int, int, int] | None:
+def marker_identity(marker: Path) -> str | None:
+    """What tells the site in an output folder from another: the size and time of its marker
+    file, which each full build writes anew. Unlike its inode, they stay when the folder is
+    copied with its times (CI keeps the output folder between runs so)."""
     try:
         status = marker.stat()
     except OSError:
         return None
-    return (status.st_dev, status.st_ino, status.st_mtime_ns)
+    return f"{status.st_size}:{status.st_mtime_ns}"
 
 
 def stamp(config: Config, content: Path, template_folders: Iterable[Path]) -> str:
