@@ -8,6 +8,7 @@ size and time, the hash of its bytes, so that such a file is not even read."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,14 +305,22 @@ def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list
             d for d in subfolders if not d.startswith(".") and not leads_away(os.path.join(folder, d))
         )
         for name in sorted(names):
-            path = Path(folder, name)
-            if not name.endswith(CONTENT_SUFFIXES) or name.startswith(".") or leads_away(str(path)):
+            path = os.path.join(folder, name)
+            if not name.endswith(CONTENT_SUFFIXES) or name.startswith(".") or leads_away(path):
                 continue
-            if path.is_file() or not path.exists():  # a broken link is reported when it is read
+            try:
+                regular = stat.S_ISREG(os.stat(path).st_mode)
+            except OSError:  # a broken link: reported when it is read
+                regular = True
+            if regular:
                 found.append(path)
             else:
-                report(str(path), "not a regular file; skipped", "digest files must be regular files")
-    return sorted(found, key=lambda p: p.relative_to(content).as_posix())
+                report(path, "not a regular file; skipped", "digest files must be regular files")
+    # By the path inside the content folder (as strings: pathlib would take most of the time of
+    # a build that has nothing to do).
+    start = len(os.path.join(str(content), ""))
+    found.sort(key=lambda path: path[start:].replace(os.sep, "/"))
+    return list(map(Path, found))
 
 
 def _hops(path: str) -> Iterator[str]:
