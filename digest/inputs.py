@@ -257,7 +257,7 @@ def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list
     folder links are followed once each, unless they lead above the content folder or into /dev,
     /proc or /sys; at most `MAX_FOLDERS` folders are read. What cannot be read, such a
     link, and anything that is not a regular file, is added to `problems`."""
-    found: list[Path] = []
+    found: list[str] = []
     seen: set[str] = set()
 
     def report(path: str, message: str, hint: str) -> None:
