@@ -24,7 +24,7 @@ from digest.census import Tally
 from digest.config import load_config
 from digest.errors import Diagnostic
 from digest.incremental import catalog, manifest
-from digest.incremental.cache import CACHE_FOLDER, Cache, keep_sealed
+from digest.incremental.cache import CACHE_FOLDER, VERSION, Cache, keep_sealed
 from digest.inputs import load
 from digest.model import DigestFile, Paper, Record
 from digest.search import Part, Segment
@@ -234,7 +234,7 @@ def test_a_path_from_the_cache_never_leads_outside_the_output_folder(site: Path)
     old = manifest.read(where)
     assert old is not None
     outputs = {**old.outputs, "../victim.html": "=" + "0" * 32}
-    where.write_bytes(codec.encode((manifest.FORMAT, dataclasses.replace(old, outputs=outputs))))
+    where.write_bytes(codec.encode((VERSION, dataclasses.replace(old, outputs=outputs))))
     edit_a_summary(site)
     result = run(site)
     assert "an output path outside the output folder" in result.unfit

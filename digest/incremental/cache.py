@@ -17,6 +17,10 @@ from digest.hashing import code_stamp, file_hash, fingerprint
 T = TypeVar("T")
 
 CACHE_FOLDER = ".digest-cache"
+VERSION = 6
+"""The version of all the incremental layer keeps (the manifest, the catalog, the paper store,
+the search index's shape and every entry): bumped when the shape of any of them changes. A
+build ignores what another version kept, silently, and builds as if there were none."""
 
 
 def keep_file(path: Path, data: bytes) -> None:
@@ -93,7 +97,7 @@ class Cache:
         self.used: set[str] = set()
 
     def key(self, *made_from: str) -> str:
-        return fingerprint(code_stamp(), *made_from)
+        return fingerprint(str(VERSION), code_stamp(), *made_from)
 
     def get(self, key: str, kind: type[T]) -> T | None:
         """The entry for `key`, of type `kind`; None when there is none, `codec.Unfit` when

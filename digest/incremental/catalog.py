@@ -30,15 +30,13 @@ from typing import Any, NamedTuple
 from digest import codec, urls
 from digest.census import Tally
 from digest.errors import Diagnostic
-from digest.incremental.cache import keep_sealed, read_sealed
+from digest.incremental.cache import VERSION, keep_sealed, read_sealed
 from digest.incremental.feedtops import KeptFeed
 from digest.lazy import ids_of
 from digest.model import Collection, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Base, Kept, Listing, Site
 
-FORMAT = 4
-"""Bumped when the catalog's or the store's shape changes; an older one is then ignored."""
 _TRAILER = struct.Struct("<Q")
 """The end of the store: where its index starts."""
 
@@ -97,7 +95,7 @@ def location(manifest: Path) -> Files:
 
 
 def made_for(stamp: str, content: str) -> str:
-    return f"{FORMAT}:{stamp}:{content}"
+    return f"{VERSION}:{stamp}:{content}"
 
 
 def of_site(
@@ -208,7 +206,7 @@ def _append(file: Any, identity: str, index: dict[str, tuple[int, int, int]], pa
         file.write(data)
         index[paper.id] = (offset, len(data), zlib.crc32(data))
         offset += len(data)
-    file.write(codec.encode(_Index(FORMAT, identity, index)))
+    file.write(codec.encode(_Index(VERSION, identity, index)))
     file.write(_TRAILER.pack(offset))
 
 
@@ -290,7 +288,7 @@ class Store:
                 raise codec.Unfit("not a paper store")
             index = os.pread(self._fd, end - start, start)
             version, found, self.index = codec.decode(index, _Index)
-            if (version, found) != (FORMAT, identity):
+            if (version, found) != (VERSION, identity):
                 raise codec.Unfit("the paper store of another build")
         except (codec.Unfit, OSError, struct.error) as exc:
             os.close(self._fd)

@@ -33,11 +33,8 @@ from pathlib import Path
 from digest import codec, urls
 from digest.config import Config
 from digest.hashing import code_stamp, file_hash, fingerprint, tree
-from digest.incremental.cache import CACHE_FOLDER, keep_file
+from digest.incremental.cache import CACHE_FOLDER, VERSION, keep_file
 from digest.inputs import Summary
-
-FORMAT = 5
-"""Bumped when the manifest's shape changes; an older manifest is then ignored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +76,7 @@ def read(path: Path) -> Manifest | None:
             return None
         if not (isinstance(raw, list) and len(raw) == 2 and type(raw[0]) is int):
             raise codec.Unfit("not a manifest")
-        if raw[0] != FORMAT:
+        if raw[0] != VERSION:
             return None
         made = codec.make(raw[1], Manifest)
         if not urls.all_inside(made.outputs):
@@ -92,7 +89,7 @@ def read(path: Path) -> Manifest | None:
 def write(path: Path, manifest: Manifest) -> None:
     """Write the manifest in one step (a reader sees the old one or the new one). A cache that
     cannot be written only costs the next build its speed, so failures are ignored."""
-    keep_file(path, codec.encode((FORMAT, manifest)))
+    keep_file(path, codec.encode((VERSION, manifest)))
 
 
 def forget(path: Path) -> None:
