@@ -86,34 +86,47 @@ def _build(
             seconds = time.perf_counter() - started
             return BuildResult(state.old.summary, state.old.pages, 0, output, seconds, "none", None, profile)
         change = incremental.changes(state)
-    with collector_paused():
-        try:
-            loaded, plan = _read_and_plan(state, change, progress, profile, jobs)
-        except NeedsWholeSite as reason:  # nothing is written until here
-            change = incremental.everything(state, change, str(reason))
-            loaded, plan = _read_and_plan(state, change, progress, profile, jobs)
-        if change.reason:
-            profile.notes.append(f"the whole site is read again: {change.reason}")
-        elif change.days is not None:
-            profile.notes.append("only the new days are read: the rest comes from the catalog")
-        incremental.forget(state, change, plan)
-        protected = [config.root, content, config.templates, Path.cwd()]
-        try:
-            with site_folder(output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
-                made, written = _render_and_write(plan, target, progress, profile, jobs)
-            with profile.stage("manifest"):
-                incremental.save(state, change, plan, loaded, made)
-        except KeyboardInterrupt as exc:
-            if plan.update:
-                raise UpdateInterrupted from exc
-            raise
-        finally:
-            if change.days is not None:
-                change.days.store.close()
+    opened = change.days  # its paper store is open until the end, whatever happens
+    try:
+        with collector_paused():
+            loaded, plan, change, written = _update(state, change, progress, profile, jobs)
+    finally:
+        if opened is not None:
+            opened.store.close()
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     site = None if change.days is not None else loaded.site
     return BuildResult(loaded.summary(), plan.pages_count, written, output, seconds, kind, site, profile)
+
+
+def _update(
+    state: incremental.BuildState, change: incremental.Change, progress: Progress, profile: Profile, jobs: int
+) -> tuple[Loaded, incremental.Plan, incremental.Change, int]:
+    """Read, merge, plan, render, write and save what `change` asks for; return what was
+    read, the plan, the change made (the whole site, when new days could not be merged) and
+    how many files were written."""
+    try:
+        loaded, plan = _read_and_plan(state, change, progress, profile, jobs)
+    except NeedsWholeSite as reason:  # nothing is written until here
+        change = incremental.everything(state, change, str(reason))
+        loaded, plan = _read_and_plan(state, change, progress, profile, jobs)
+    if change.reason:
+        profile.notes.append(f"the whole site is read again: {change.reason}")
+    elif change.days is not None:
+        profile.notes.append("only the new days are read: the rest comes from the catalog")
+    incremental.forget(state, change, plan)
+    config = state.config
+    protected = [config.root, state.content, config.templates, Path.cwd()]
+    try:
+        with site_folder(state.output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
+            made, written = _render_and_write(plan, target, progress, profile, jobs)
+        with profile.stage("manifest"):
+            incremental.save(state, change, plan, loaded, made)
+    except KeyboardInterrupt as exc:
+        if plan.update:
+            raise UpdateInterrupted from exc
+        raise
+    return loaded, plan, change, written
 
 
 def _read_and_plan(

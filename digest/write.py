@@ -272,6 +272,14 @@ def _load_libc() -> ctypes.CDLL | None:
 _LIBC = _load_libc()
 
 
+def mark(output: Path) -> None:
+    """Set the time of the output folder's marker to now: with its size, it tells the site this
+    build leaves from any copy of an earlier state of the folder
+    (`digest.incremental.manifest.marker_identity`)."""
+    with contextlib.suppress(OSError):
+        os.utime(output / MARKER)
+
+
 def folder_size(folder: Path) -> int:
     """The bytes of the files under `folder` (their sizes, not the disk blocks they take)."""
     total = 0

@@ -1,10 +1,12 @@
 """The feeds after new days, from those of the last build (`digest.feeds`).
 
 A feed holds the newest `FEED_SIZE` papers of what it follows, by the newest date a daily
-digest lists them, ties in the order of what it follows. Every paper new days make (new, or
-listed again) is dated after every other, so a feed they touch holds those of them it follows,
-newest first, then the papers it held before, less those, in the order it held them. Only
-those feeds are written again; a feed with no papers is dated as the site, so it is too.
+digest lists them (or a venue's year), ties in the order of what it follows. The papers new
+days make (new, or listed again) are the only ones whose place can change: a paper they do
+not make keeps its date and its place among the others. So a feed they touch holds the
+newest of its papers they made and of those it held before; a paper it did not hold, and
+the days did not make, had fifty papers before it and still has. Only those feeds are
+written again; a feed with no papers is dated as the site, so it is too.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ def after_days(
         if not feed.members:  # dated as the site
             touched.setdefault((feed.kind, feed.key), [])
     owners = {feed.path.casefold(): feed for feed in before}
+    paths = [feed_path(kind, key).casefold() for kind, key in touched]
+    if len(set(paths)) < len(paths):
+        raise NeedsWholeSite("two feeds share a path")
     pages = _pages(site)
     changed: list[Feed] = []
     now = {feed.path: feed for feed in before}
@@ -83,15 +88,15 @@ def after_days(
         owner = owners.get(path.casefold())
         if owner is not None and (owner.kind, owner.key) != (kind, key):
             raise NeedsWholeSite("two feeds share a path")
+        candidates = papers + [paper(i) for i in (owner.members if owner else []) if i not in made]
         if kind == "channel":
-            papers.sort(key=lambda p: in_channel(p, key))
+            candidates.sort(key=lambda p: in_channel(p, key))
         else:
-            papers.sort(key=lambda p: position[p.id])
-        papers.sort(key=dates.updated, reverse=True)
-        ids = [p.id for p in papers] + [i for i in (owner.members if owner else []) if i not in made]
-        ids = ids[:FEED_SIZE]
-        changed.append(Feed(path, kind, key, feeds.label(kind, key), pages[kind, key], [paper(i) for i in ids]))
-        now[path] = KeptFeed(path, kind, key, ids)
+            candidates.sort(key=lambda p: position[p.id])
+        candidates.sort(key=dates.updated, reverse=True)
+        newest = candidates[:FEED_SIZE]
+        changed.append(Feed(path, kind, key, feeds.label(kind, key), pages[kind, key], newest))
+        now[path] = KeptFeed(path, kind, key, [p.id for p in newest])
     return changed, list(now.values())
 
 

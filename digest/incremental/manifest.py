@@ -159,8 +159,9 @@ def damaged(output: Path, outputs: dict[str, str]) -> set[str]:
 
 def marker_identity(marker: Path) -> str | None:
     """What tells the site in an output folder from another: the size and time of its marker
-    file, which each full build writes anew. Unlike its inode, they stay when the folder is
-    copied with its times (CI keeps the output folder between runs so)."""
+    file, which each build sets (`digest.write.mark`). Unlike its inode, they stay when the
+    folder is copied with its times (CI keeps the output folder between runs so); a copy of
+    an earlier state of the folder has an earlier time."""
     try:
         status = marker.stat()
     except OSError:

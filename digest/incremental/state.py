@@ -24,7 +24,7 @@ from digest.lazy import ids_of
 from digest.model import Record
 from digest.render import PageJob, Pages
 from digest.site import Listing, NeedsWholeSite, arxiv_key, build_site
-from digest.write import MARKER
+from digest.write import MARKER, mark
 
 
 @dataclass(slots=True)
@@ -256,6 +256,7 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
     """Keep what the next build needs: the manifest and, after new days, the catalog and the
     paper store with them (a build of the whole site keeps those as it writes: `keep_catalog`).
     `made`: each file this build made, with the hash of its bytes."""
+    mark(state.output)  # a copy of the folder as it was before this build is not taken for it
     marker = manifest.marker_identity(state.output / MARKER)
     if marker is None:
         return
