@@ -410,3 +410,19 @@ def test_papers_listed_again_head_the_feeds_with_their_new_text(small_pages: Pat
     result = run(small_pages)
     assert added(result), result.profile.notes
     assert_same_as_clean(small_pages, result)
+
+
+def test_two_new_channels_on_one_feed_path_are_left_to_the_whole_site(small_pages: Path) -> None:
+    """`ML News` (front matter) and `ml-news` (a file's name) fold to one feed path: the first
+    in order gets it, as a clean build decides."""
+    config = small_pages / "site.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\nbase_url = "https://example.org/"\n')
+    run(small_pages)
+    text = corpus_day("2024-01-31")[0].read_text(encoding="utf-8")
+    day = small_pages / "content" / "arxiv" / "2030-01-01"
+    day.mkdir(parents=True)
+    (day / "ml-news.md").write_text(text, encoding="utf-8")
+    (day / "other.md").write_text("---\nchannel: ML News\n---\n" + text, encoding="utf-8")
+    result = run(small_pages)
+    assert_same_as_clean(small_pages, result)
+    assert not added(result) and any("two feeds share a path" in note for note in result.profile.notes)
