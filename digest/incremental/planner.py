@@ -13,9 +13,11 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 
+import digest.incremental.catalog as catalog
+import digest.incremental.feedtops as feedtops
+import digest.incremental.searchindex as searchindex
 from digest import discover, feeds
 from digest.hashing import fingerprint
-from digest.incremental import catalog, feedtops, searchindex
 from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.state import BuildState, Change, Days, Files, Plan, keep_catalog
 from digest.inputs import Loaded

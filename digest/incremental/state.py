@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import digest.incremental.catalog as catalog
+import digest.incremental.manifest as manifest
 from digest import codec, workers
 from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic
 from digest.hashing import file_hash
-from digest.incremental import catalog, manifest
 from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.catalog import Catalog, Store
 from digest.incremental.feedtops import KeptFeed
