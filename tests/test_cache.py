@@ -108,11 +108,13 @@ def test_a_planted_cache_is_reported_in_one_line(site: Path) -> None:
     assert not (site.parent / "ran").exists()
 
 
-def test_a_search_document_from_the_cache_must_be_json(site: Path) -> None:
+@pytest.mark.parametrize("full", [False, True], ids=["a new day extends the kept part", "a full build"])
+def test_a_search_document_from_the_cache_must_be_json(site: Path, full: bool) -> None:
     """The index's files hold its documents as they are: one that would end the script's JSON
-    and run code is not taken from the cache."""
+    and run code is not taken from the cache, whether from the part a new day extends or from
+    a segment as written."""
     attack = '"x"]);document.title="ran";(["'
-    planted = 0
+    planted = set()
     for entry in (site / ".digest-cache" / "search").iterdir():
         for kind in (Part, Segment):
             try:
@@ -121,10 +123,11 @@ def test_a_search_document_from_the_cache_must_be_json(site: Path) -> None:
                 continue
             value.documents[0] = attack
             entry.write_bytes(codec.encode(value))
-            planted += 1
-    assert planted
-    edit_a_summary(site)
-    result = run(site)
+            planted.add(kind)
+    assert planted == {Part, Segment}
+    if not full:
+        _a_new_day(site)
+    result = run(site, full=full)
     assert "a search document that is not JSON" in result.unfit
     assert tree(site / "public") == clean_build(site)
     assert not any(b"document.title" in data for data in tree(site / "public").values())

@@ -427,11 +427,11 @@ def indexed_dates(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[
 
 
 def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cache keeps each day's part of the search index, and each segment as written. A new
-    day indexes its own papers, and not the two it shares with October 3, whether in the newest
+    """The cache keeps each segment as written and as a part that later days extend. A new day
+    indexes its own papers, and not the two it shares with October 3, whether in the newest
     month or in a new one. A day that only lists papers again indexes nothing. An edit to an
-    earlier paper's text indexes its day again, and the other days come from the cache. Each
-    time, the site is what a clean build makes of the same content."""
+    earlier paper's text indexes its segment again, from all its papers. Each time, the site is
+    what a clean build makes of the same content."""
     cache = site / CACHE_FOLDER / "search"
 
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
@@ -440,20 +440,20 @@ def test_the_search_index_indexes_only_the_days_that_changed(site: Path, monkeyp
 
     january = next(f for f in CORPUS if f.parent.name == "2024-01-31")
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, january)) == [{"2024-01-31"}]
-    days = {paper.first_date for paper in load(load_config(site / "site.toml")).site.papers}
-    kept = len(days) + 2
-    assert len(list(cache.glob("*.json"))) == kept, "each day, the one segment they fit in, the papers' keys"
+    assert len(list(cache.glob("*.json"))) == 3, "the one segment they fit in, its part, the papers' keys"
     assert tree(site / "public") == clean_build(site)
 
     # October 4's papers listed again on January 30: their text and their first day are as they were.
     assert indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, october, "2024-01-30")) == []
-    assert len(list(cache.glob("*.json"))) == kept
+    assert len(list(cache.glob("*.json"))) == 3
     assert tree(site / "public") == clean_build(site)
 
-    # An abstract of October 3 edited, then a summary: October 3 alone is indexed again.
-    assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [{"2023-10-03"}]
+    # An abstract of October 3 edited, then a summary: the segment is indexed again.
+    days = {paper.first_date for paper in load(load_config(site / "site.toml")).site.papers}
+    assert indexed_dates(site, monkeypatch, lambda: edit_an_abstract(site)) == [days]
     assert tree(site / "public") == clean_build(site)
-    assert indexed_dates(site, monkeypatch, lambda: edit_a_summary(site)) == [{"2023-10-03"}]
+    assert indexed_dates(site, monkeypatch, lambda: edit_a_summary(site)) == [days]
+    assert len(list(cache.glob("*.json"))) == 3
     assert tree(site / "public") == clean_build(site)
 
 

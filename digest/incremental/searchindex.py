@@ -1,14 +1,15 @@
 """The search index (`digest.search`) made from what earlier builds kept of it.
 
-The cache keeps each segment, under the `search_key`s of its papers, and each day's part,
-under those of the day's papers. A build writes again the segments whose papers changed,
-joined from their days' parts, of which it makes only those of days that changed: a new day,
-or a day a paper listed again with new text belongs to. The files are the same, byte for
-byte, as those `digest.search.index_files` makes of the whole site."""
+The cache keeps each segment twice, under the `search_key`s of its days' papers: as its files
+hold it (`Segment`), and as a `Part` that days after it extend (`search.join`). A build writes
+again the segments whose papers changed. A segment that only gained days at its end, as the
+last one does each day, is its kept part joined with the part of the new days' papers; any
+other (a paper of an earlier day listed again with new text, or no cache) is made from all
+its papers. The files are the same, byte for byte, as those `digest.search.index_files` makes
+of the whole site."""
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,41 +36,69 @@ def search_files(
     keys = _search_keys(days, cache, tokens or {})
     documents: list[str] = []
     layout: list[tuple[int, int]] = []
-    kept: list[tuple[str, int, int]] = []
+    kept: list[tuple[str, str, int, int]] = []
     all_day_keys = [cache.key(*day) for day in keys]
     for number, (start, end) in enumerate(search.segments([len(day) for day in days])):
         day_keys = all_day_keys[start:end]
-        key = cache.key("segment", str(number), *day_keys)
+        key, part_key = _keys(cache, number, day_keys)
         segment = _kept_segment(cache, key, day_keys, lambda day: days[day], start)
         yield from search.term_files(number, segment)
         documents += segment.documents
         layout.append((len(segment.documents), segment.shards))
-        kept.append((key, len(segment.documents), segment.shards))
+        kept.append((key, part_key, len(segment.documents), segment.shards))
     yield from search.document_files(documents)
     starts = search.day_starts([len(day) for day in days], [day[0].first_date for day in days])
     yield search.meta_file(len(documents), layout, search.version_of(chain.from_iterable(keys), layout), starts)
     if shape is not None:
-        keep_sealed(shape, Shape(kept, all_day_keys))
+        keep_sealed(shape, Shape(kept))
     cache.prune()
+
+
+def _keys(cache: Cache, number: int, day_keys: Sequence[str]) -> tuple[str, str]:
+    """The cache keys of segment `number` as written and of its part, given its days' keys."""
+    return cache.key("segment", str(number), *day_keys), _part_key(cache, day_keys)
+
+
+def _part_key(cache: Cache, day_keys: Sequence[str]) -> str:
+    return cache.key("part", *day_keys)
 
 
 def _kept_segment(
     cache: Cache, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int
 ) -> Segment:
     """The segment kept under `key`, of the days from `start` (kept under `day_keys`), as the
-    cache keeps it or made from the days' parts (`papers` gives a day's papers)."""
+    cache keeps it or made from its part (`_part`; `papers` gives a day's papers)."""
     segment = cache.get(key, Segment)
     if segment is not None:
         _check_documents(segment.documents)
         if not 0 < segment.shards <= max(1, len(segment.postings)):
             raise codec.Unfit(f"a search segment of {segment.shards} shards")
-        for day_key in day_keys:
-            cache.keep(day_key)
+        cache.keep(_part_key(cache, day_keys))
         return segment
-    parts = [_cached(cache, day_key, functools.partial(papers, day)) for day, day_key in enumerate(day_keys, start)]
-    segment = search.segment_of(search.join(parts))
+    segment = search.segment_of(_part(cache, day_keys, papers, start))
     cache.put(key, codec.encode(segment))
     return segment
+
+
+def _part(cache: Cache, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int) -> Part:
+    """The part of the days from `start` (kept under `day_keys`): the part kept for the most of
+    its first days, joined with the part of the papers of the days after them; or, when none
+    is kept, the part of all their papers. It is kept in place of the shorter one."""
+    for known in range(len(day_keys), 0, -1):
+        kept = cache.get(_part_key(cache, day_keys[:known]), Part)
+        if kept is not None:
+            _check_documents(kept.documents)
+            break
+    else:
+        known, kept = 0, None
+    if kept is not None and known == len(day_keys):
+        return kept
+    part = search.index_part([paper for day in range(start + known, start + len(day_keys)) for paper in papers(day)])
+    if kept is not None:
+        part = search.join([kept, part])
+        cache.discard(_part_key(cache, day_keys[:known]))
+    cache.put(_part_key(cache, day_keys), codec.encode(part))
+    return part
 
 
 def _check_documents(documents: list[str]) -> None:
@@ -87,10 +116,8 @@ class Shape:
     """The index an output folder holds, as the build that wrote it keeps it beside its
     manifest (`digest.incremental.catalog.location`), for an update that adds days."""
 
-    segments: list[tuple[str, int, int]]
-    """Each segment's cache key, documents and term shards."""
-    days: list[str]
-    """Each day's cache key."""
+    segments: list[tuple[str, str, int, int]]
+    """Each segment's cache keys (as written, and of its part), documents and term shards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +141,7 @@ class Addition:
     def files(self, papers: Callable[[str], Paper], cache: Cache) -> Iterator[tuple[str, bytes]]:
         """The files that change; `papers` gives a paper by its ID. The cache loses what only
         the index before held, and the new `Shape` is kept."""
-        known = {key: (documents, shards) for key, documents, shards in self.before.segments}
+        known = {key: (documents, shards) for key, _, documents, shards in self.before.segments}
         layout: list[tuple[int, int]] = []
         documents: list[str] = []  # those of the segments from the first that changed on
         first = None  # the first document of that segment
@@ -140,11 +167,14 @@ class Addition:
         keys = chain.from_iterable(self.keys)
         starts = search.day_starts([len(day) for day in self.days], self.dates)
         yield search.meta_file(total, layout, search.version_of(keys, layout), starts)
-        kept = [(key, *shape) for key, shape in zip(self.segment_keys, layout, strict=True)]
-        keep_sealed(self.shape, Shape(kept, self.day_keys))
-        for key in {key for key, _, _ in self.before.segments} - set(self.segment_keys):
+        kept = [
+            (key, _part_key(cache, self.day_keys[start:end]), *shape)
+            for key, (start, end), shape in zip(self.segment_keys, self.runs, layout, strict=True)
+        ]
+        keep_sealed(self.shape, Shape(kept))
+        for key in {key for key, _, _, _ in self.before.segments} - set(self.segment_keys):
             cache.discard(key)
-        for key in set(self.before.days) - set(self.day_keys):
+        for key in {part for _, part, _, _ in self.before.segments} - {part for _, part, _, _ in kept}:
             cache.discard(key)
 
     def _segment(self, number: int, papers: Callable[[str], Paper], cache: Cache) -> Segment:
@@ -154,7 +184,7 @@ class Addition:
 
     def rewritten(self) -> list[str]:
         """The folders of the segments whose term files are all segment again."""
-        known = {key for key, _, _ in self.before.segments}
+        known = {key for key, _, _, _ in self.before.segments}
         return [f"{urls.SEARCH_INDEX}/t/{n}/" for n, key in enumerate(self.segment_keys) if key not in known]
 
 
@@ -182,14 +212,14 @@ def addition(
         return None  # a paper whose key the last build did not keep
     if found != known:
         cache.put(cache.key("search keys"), codec.encode(found))
-    total, last = sum(map(len, days)), sum(documents for _, documents, _ in before.segments)
+    total, last = sum(map(len, days)), sum(documents for _, _, documents, _ in before.segments)
     if len(search.file_name("d", 0, search.block_count(total))) != len(
         search.file_name("d", 0, search.block_count(last))
     ):
         return None  # every document file is named anew
     runs = search.segments([len(day) for day in days])
     day_keys = [cache.key(*day) for day in keys]
-    segment_keys = [cache.key("segment", str(number), *day_keys[start:end]) for number, (start, end) in enumerate(runs)]
+    segment_keys = [_keys(cache, number, day_keys[start:end])[0] for number, (start, end) in enumerate(runs)]
     return Addition(days, dates, keys, runs, segment_keys, day_keys, before, shape)
 
 
@@ -216,14 +246,3 @@ def _search_keys(days: list[list[Paper]], cache: Cache, tokens: dict[str, str]) 
     if found != known:
         cache.put(entry, codec.encode(found))
     return keys
-
-
-def _cached(cache: Cache, key: str, papers: Callable[[], Sequence[Paper]]) -> Part:
-    """The part of `papers()` kept in the cache under `key`, or made and kept there."""
-    part = cache.get(key, Part)
-    if part is None:
-        part = search.index_part(papers())
-        cache.put(key, codec.encode(part))
-    else:
-        _check_documents(part.documents)
-    return part
