@@ -41,6 +41,10 @@ class BuildState:
     """`manifest.stamp` now."""
     inputs: dict[str, tuple[int, int]]
     """Each input file's size and time now."""
+    files: list[Path]
+    """Every input file now (`digest.inputs.input_files`)."""
+    problems: list[Diagnostic]
+    """What could not be read of the content folder while listing them."""
     old: Manifest | None
     """The last build's manifest; None for a first or full build."""
     mend: set[str]
@@ -57,7 +61,9 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
     """The state of the output folder `output` (`full`: as if there were no last build)."""
     where = manifest.location(config, output)
     stamp = manifest.stamp(config, content, templates)
-    inputs = manifest.inputs_now(input_files(content) if content.is_dir() else [])
+    problems: list[Diagnostic] = []
+    files = input_files(content, problems) if content.is_dir() else []
+    inputs = manifest.inputs_now(files)
     old = None if full else manifest.read(where)
     if old is not None and old.marker != manifest.marker_identity(output / MARKER):
         old = None  # the output folder is no longer the one this manifest describes
@@ -71,7 +77,7 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
         else:  # only times changed (a file of the reader's added beside ours): nothing to mend
             old = dataclasses.replace(old, written=now)
             manifest.write(where, old)
-    return BuildState(config, content, output, where, stamp, inputs, old, mend)
+    return BuildState(config, content, output, where, stamp, inputs, files, problems, old, mend)
 
 
 @dataclass(slots=True)
@@ -173,9 +179,8 @@ def _days(state: BuildState, old: Manifest) -> Days:
         raise NotDays("the last build's catalog is missing or of another build")
     if kept.tally.lost:
         raise NotDays("the last build lost a paper")
-    problems: list[Diagnostic] = []
-    files = input_files(state.content, problems)
-    if problems != kept.problems or {os.fsdecode(file) for file in files} != set(state.inputs):
+    files = state.files
+    if state.problems != kept.problems or {os.fsdecode(file) for file in files} != set(state.inputs):
         raise NotDays("a folder or file cannot be read")
     if not store_path.exists():
         raise NotDays("the paper store is missing")
