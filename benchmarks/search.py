@@ -14,14 +14,23 @@ empty classic scripts costs on the machine: a cold query loads about one documen
 result shown, and that cost dominates.
 
     python3 benchmarks/search.py [--papers 10000] [--seed 0] [--real] [--keep DIR]
+    python3 benchmarks/search.py --built PUBLIC [--results FILE] [--against FILE]
 
 --real builds the repository's seeds and the real digests of ../shared/corpus instead (about
-1,400 papers). The target is under 50 ms a query.
+1,400 papers). --built times the site already built in PUBLIC (the whole history, say, as
+../shared/bench/real_vs_hugo.sh leaves it in /tmp/digest-real/out). The target is under 50 ms
+a query.
+
+Search quality: --results writes each query's first results (the papers' pages, in order) to
+FILE as JSON; --against compares them with a FILE written before, and names the queries whose
+results changed. A change to what is indexed or how results are ranked is checked so, on the
+real history, in English and in Chinese.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -79,6 +88,8 @@ RUN = """async (query) => {
   observer.disconnect();
   return {
     ms: ended - started, first: (first === null ? ended : first) - started, count: list.children.length,
+    pages: Array.from(list.children, (item) => (item.querySelector("a[href]") || {}).href || "")
+      .map((href) => href.split("/").slice(-2).join("/")),
     status: (document.querySelector(".search-status .l-en") || document.querySelector(".search-status")).textContent,
   };
 }"""
@@ -195,7 +206,7 @@ def measure(public: Path) -> list[dict[str, Any]]:
                     "query": query, "cold": cold["ms"], "first": cold["first"], "warm": statistics.median(warm),
                     "more": more and more["ms"], "more files": len(loaded) - before_more,
                     "shown": cold["count"], "status": cold["status"], "files": len(files),
-                    "bytes": sum(f.stat().st_size for f in files), "problems": problems,
+                    "bytes": sum(f.stat().st_size for f in files), "problems": problems, "pages": cold["pages"],
                 })  # fmt: skip
                 context.close()
         finally:
@@ -234,13 +245,41 @@ def report_queries(rows: list[dict[str, Any]]) -> None:
     print(f"console errors {len(problems)}" + "".join(f"\n  {p}" for p in problems))
 
 
+def compare(rows: list[dict[str, Any]], results: Path | None, against: Path | None) -> None:
+    """Keep each query's first results in `results`; name the queries whose results differ from
+    those kept in `against`."""
+    found = {row["query"]: row["pages"] for row in rows}
+    if results:
+        results.write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"\nresults of {len(found)} queries written to {results}")
+    if against:
+        before = json.loads(against.read_text(encoding="utf-8"))
+        changed = [query for query in found if before.get(query) != found[query]]
+        missing = [query for query in before if query not in found]
+        print(f"\nagainst {against}: {len(found) - len(changed)} of {len(found)} queries give the same results")
+        for query in changed:
+            same = len(set(before.get(query, [])) & set(found[query]))
+            print(f"  changed: {query!r} ({same} of {len(found[query])} results also before)")
+        for query in missing:
+            print(f"  not run now: {query!r}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=10_000, help="papers of the synthetic site (default 10000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="store_true", help="the seeds and ../shared/corpus, not a synthetic site")
     parser.add_argument("--keep", type=Path, help="build the site in this (new) folder and keep it")
+    parser.add_argument("--built", type=Path, help="time the site already built in this folder")
+    parser.add_argument("--results", type=Path, help="write each query's first results to this file")
+    parser.add_argument("--against", type=Path, help="compare each query's first results with this file's")
     args = parser.parse_args()
+    if args.built:
+        report_index(args.built)
+        rows = measure(args.built)
+        report_queries(rows)
+        compare(rows, args.results, args.against)
+        return 0
     work = args.keep or Path(tempfile.mkdtemp(prefix="digest-search-"))
     try:
         work.mkdir(parents=True, exist_ok=True)
@@ -256,7 +295,9 @@ def main() -> int:
         print(f"papers            {len(papers)}; site built in {result.seconds:.1f} s, of which the index about "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         report_index(result.output)
-        report_queries(measure(result.output))
+        rows = measure(result.output)
+        report_queries(rows)
+        compare(rows, args.results, args.against)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
