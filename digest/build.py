@@ -28,6 +28,8 @@ class BuildResult:
     """The site's HTML pages."""
     written: int
     """Files written by this build: all of them in a first build, none when nothing changed."""
+    size: int
+    """The bytes of the site's files."""
     output: Path
     seconds: float
     kind: str
@@ -84,27 +86,28 @@ def _build(
         state = incremental.load(config, content, output, full, template_folders(config))
         if state.unchanged and state.old is not None:
             seconds = time.perf_counter() - started
-            return BuildResult(state.old.summary, state.old.pages, 0, output, seconds, "none", None, profile)
+            old = state.old
+            return BuildResult(old.summary, old.pages, 0, old.size, output, seconds, "none", None, profile)
         change = incremental.changes(state)
     opened = change.days  # its paper store is open until the end, whatever happens
     try:
         with collector_paused():
-            loaded, plan, change, written = _update(state, change, progress, profile, jobs)
+            loaded, plan, change, (written, size) = _update(state, change, progress, profile, jobs)
     finally:
         if opened is not None:
             opened.store.close()
     seconds = time.perf_counter() - started
     kind = "update" if plan.update else "full"
     site = None if change.days is not None else loaded.site
-    return BuildResult(loaded.summary(), plan.pages_count, written, output, seconds, kind, site, profile)
+    return BuildResult(loaded.summary(), plan.pages_count, written, size, output, seconds, kind, site, profile)
 
 
 def _update(
     state: incremental.BuildState, change: incremental.Change, progress: Progress, profile: Profile, jobs: int
-) -> tuple[Loaded, incremental.Plan, incremental.Change, int]:
+) -> tuple[Loaded, incremental.Plan, incremental.Change, tuple[int, int]]:
     """Read, merge, plan, render, write and save what `change` asks for; return what was
-    read, the plan, the change made (the whole site, when new days could not be merged) and
-    how many files were written."""
+    read, the plan, the change made (the whole site, when new days could not be merged), how
+    many files were written and the site's size in bytes."""
     try:
         loaded, plan = _read_and_plan(state, change, progress, profile, jobs)
     except NeedsWholeSite as reason:  # nothing is written until here
@@ -119,14 +122,14 @@ def _update(
     protected = [config.root, state.content, config.templates, Path.cwd()]
     try:
         with site_folder(state.output, protected, plan.previous, plan.update) as target, profile.stage("render+write"):
-            made, written = _render_and_write(plan, target, progress, profile, jobs)
+            made, written, grown = _render_and_write(plan, target, progress, profile, jobs)
         with profile.stage("manifest"):
-            incremental.save(state, change, plan, loaded, made)
+            size = incremental.save(state, change, plan, loaded, made, grown)
     except KeyboardInterrupt as exc:
         if plan.update:
             raise UpdateInterrupted from exc
         raise
-    return loaded, plan, change, written
+    return loaded, plan, change, (written, size)
 
 
 def _read_and_plan(
@@ -149,10 +152,11 @@ def _read_and_plan(
 
 def _render_and_write(
     plan: incremental.Plan, target: Target, progress: Progress, profile: Profile, jobs: int
-) -> tuple[dict[str, str], int]:
+) -> tuple[dict[str, str], int, int]:
     """Render and write what the plan says, on `jobs` workers (0: one per core, none for a
-    small site); return each file made with the hash of its bytes, and how many files were
-    written. The whole-site files are made with the last phase, each set by one task."""
+    small site); return each file made with the hash of its bytes, how many files were
+    written, and the bytes the folder grew by. The whole-site files are made with the last
+    phase, each set by one task."""
     tasks: list[Task] = [functools.partial(make_files, name, make) for name, make in plan.files]
     results = (
         done
@@ -160,13 +164,15 @@ def _render_and_write(
         for done in workers.run(plan.pages, phase, target, tasks if number == len(plan.phases) else [], jobs)
     )
     made: dict[str, str] = {}
-    written = 0
+    written, grown = 0, target.grown  # the folder's marker, in a new folder
     for done in pages_of(results, progress, sum(map(len, plan.phases))):
         made.update(done.hashes)
         written += done.written
+        grown += done.grown
         profile.add(done)
+    before = target.grown
     if plan.update:  # what the last build made and this one did not make again, nor keeps, is gone
         for path in sorted(set(plan.previous) - set(made), reverse=True):
             if not plan.stays(path):
                 target.remove(path)
-    return made, written
+    return made, written, grown + target.grown - before

@@ -22,7 +22,7 @@ from digest.inputs import load
 from digest.progress import for_terminal
 from digest.scaffold import init_site
 from digest.serve import serve
-from digest.write import UpdateInterrupted, folder_size
+from digest.write import UpdateInterrupted
 
 # Exit codes, documented in the README.
 OK = 0
@@ -125,7 +125,7 @@ def build(
         )
     if profile:
         click.echo("\n".join(result.profile.report()), err=True)
-    if result.written and (size := folder_size(result.output)) > PUBLISHED_LIMIT:
+    if result.written and (size := result.size) > PUBLISHED_LIMIT:
         click.echo(
             f"warning: the site in {_shown(result.output)} is {size / 1e9:.2f} GB; GitHub Pages publishes sites "
             f"of up to {PUBLISHED_LIMIT / 1e9:g} GB\n"

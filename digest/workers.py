@@ -64,6 +64,8 @@ class Done:
     """How many of them are pages (they count for progress)."""
     written: int = 0
     """Files written: the others were already there, the same."""
+    grown: int = 0
+    """Bytes the output folder grew by (`Target.grown`)."""
     render: float = 0.0
     write: float = 0.0
     templates: dict[str, TemplateTime] = field(default_factory=dict)
@@ -214,6 +216,7 @@ def _task_in_worker(index: int) -> Done:
 def _slice(pages: Pages, jobs: list[PageJob], target: Target, start: int, end: int) -> Done:
     done = Done(pages=end - start)
     pages.times = {}
+    before = target.grown
     for job in jobs[start:end]:
         began = time.perf_counter()
         data = pages.render(job)
@@ -223,6 +226,7 @@ def _slice(pages: Pages, jobs: list[PageJob], target: Target, start: int, end: i
         done.render += rendered - began
         done.write += time.perf_counter() - rendered
     done.templates = pages.times
+    done.grown = target.grown - before
     return done
 
 
@@ -267,8 +271,10 @@ def pages_of(results: Iterable[Done], progress: Progress, total: int) -> Iterato
 def make_files(name: str, make: Callable[[], Iterable[tuple[str, bytes]]], target: Target) -> Done:
     started = time.perf_counter()
     done = Done(task=name)
+    before = target.grown
     for path, data in make():
         done.hashes[path], wrote = target.put(path, data)
         done.written += wrote
+    done.grown = target.grown - before
     done.render = time.perf_counter() - started
     return done

@@ -58,6 +58,9 @@ class Target:
         self.live = live
         self.output = output
         self.previous = previous
+        self.grown = 0
+        """The bytes this build added to the folder, less those it took away: in a staging
+        folder, the whole site's."""
         self._folders: set[str] = set()
 
     def put(self, path: str, data: bytes) -> tuple[str, bool]:
@@ -75,6 +78,7 @@ class Target:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         if not self.live:
+            self.grown += len(data)
             if same:
                 with contextlib.suppress(OSError):  # the old file may be gone: then it is written
                     os.link(os.path.join(self.output, *parts), target)
@@ -84,6 +88,7 @@ class Target:
         temporary = os.path.join(folder, f".{parts[-1]}.tmp-{os.getpid()}")
         try:
             _write(temporary, data)
+            self.grown += len(data) - _size(target)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -94,6 +99,7 @@ class Target:
     def remove(self, path: str) -> None:
         """Remove a file the site no longer has, and the folders it leaves empty."""
         target = self.folder.joinpath(*_safe_parts(path))
+        self.grown -= _size(target)
         target.unlink(missing_ok=True)
         for folder in target.parents:
             if folder == self.folder or any(folder.iterdir()):
@@ -145,10 +151,11 @@ def site_folder(
             staging.mkdir()
             made = True
             # First: a staging folder a killed build leaves is known for this build's by it.
-            (staging / MARKER).write_text(
-                "This folder is written by `digest build`, which replaces or updates it on every build.\n"
-            )
-            yield Target(staging, False, output, previous)
+            marker = b"This folder is written by `digest build`, which replaces or updates it on every build.\n"
+            (staging / MARKER).write_bytes(marker)
+            target = Target(staging, False, output, previous)
+            target.grown = len(marker)
+            yield target
         except BaseException as exc:
             if made:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -182,6 +189,14 @@ def _safe_parts(path: str) -> list[str]:
     if not urls.inside(path):
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
     return path.split("/")
+
+
+def _size(path: str | Path) -> int:
+    """The size of the file at `path`; 0 when there is none."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _write(path: str, data: bytes) -> None:

@@ -591,3 +591,22 @@ def test_a_copy_of_an_earlier_state_of_the_output_is_built_in_full(site: Path) -
     shutil.copytree(snapshot, site / "public")
     assert run(site).kind == "full"
     assert tree(site / "public") == clean_build(site)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_site_size_is_kept_count_of_by_every_build(site: Path, jobs: int) -> None:
+    """The size a build reports (for the warning of a site too large to publish) is the bytes
+    of the output files, counted by updates from what they write and remove, without a walk."""
+
+    def on_disk() -> int:
+        return sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
+
+    kinds = []
+    for change in (lambda: None, lambda: add_corpus_file(site, CORPUS[3]), lambda: edit_a_summary(site),
+                   lambda: delete_a_file(site), lambda: (site / "public" / "index.html").unlink()):  # fmt: skip
+        change()
+        result = run(site, jobs=jobs, full=not kinds)
+        kinds.append(result.kind)
+        assert result.size == on_disk(), (len(kinds), result.kind)
+    assert kinds == ["full", "update", "update", "update", "update"]
+    assert run(site).size == on_disk(), "and a build with nothing to do says the same"

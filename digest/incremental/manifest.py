@@ -11,6 +11,8 @@ The manifest says, for one output folder:
   what it was rendered from;
 - `marker`: the size and time of the output folder's marker file (`marker_identity`), so that
   a folder another build has since replaced is never updated as if it were ours;
+- `size`: the bytes of the output files, which updates keep count of (a walk through the
+  output folder's files costs a third of a second);
 - `written`: the times of the output folders and files when the build ended (`output_state`),
   so that a file removed or changed since is noticed, and made again, by a stat rather than a
   read;
@@ -56,6 +58,8 @@ class Manifest:
     """Input file (as a path) → the hash of its bytes."""
     written: str
     """`output_state` of the output files when the build ended."""
+    size: int
+    """The bytes of the output files."""
 
 
 def location(config: Config, output: Path) -> Path:

@@ -25,7 +25,7 @@ from digest.lazy import ids_of
 from digest.model import Record
 from digest.render import PageJob, Pages
 from digest.site import Listing, NeedsWholeSite, arxiv_key, build_site
-from digest.write import MARKER, mark
+from digest.write import MARKER, folder_size, mark
 
 
 @dataclass(slots=True)
@@ -258,14 +258,19 @@ def forget(state: BuildState, change: Change, plan: Plan) -> None:
         catalog.forget(catalog_path, store_path, shape)
 
 
-def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: dict[str, str]) -> None:
+def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: dict[str, str], grown: int) -> int:
     """Keep what the next build needs: the manifest and, after new days, the catalog and the
     paper store with them (a build of the whole site keeps those as it writes: `keep_catalog`).
-    `made`: each file this build made, with the hash of its bytes."""
+    `made`: each file this build made, with the hash of its bytes; `grown`: the bytes the
+    output folder grew by. Return the site's size in bytes."""
     mark(state.output)  # a copy of the folder as it was before this build is not taken for it
+    if plan.update and state.old is not None and not state.mend:
+        size = state.old.size + grown
+    else:  # after files were changed or removed by hand, their sizes are not known: counted
+        size = grown if not plan.update else folder_size(state.output)
     marker = manifest.marker_identity(state.output / MARKER)
     if marker is None:
-        return
+        return size
     old = state.old.outputs if state.old is not None and plan.update else {}
     outputs = {path: value for path, value in old.items() if path not in made and plan.stays(path)}
     fingerprints = plan.fingerprints
@@ -279,8 +284,9 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
         catalog.write(catalog_path, _added_to(days.catalog, loaded, made_for, identity, plan))
     written = manifest.output_state(state.output, outputs)
     summary, pages, hashes = loaded.summary(), plan.pages_count, loaded.by_path
-    new = Manifest(state.inputs, state.stamp, outputs, marker, plan.content, summary, pages, hashes, written)
+    new = Manifest(state.inputs, state.stamp, outputs, marker, plan.content, summary, pages, hashes, written, size)
     manifest.write(state.where, new)
+    return size
 
 
 def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, plan: Plan) -> Catalog:
