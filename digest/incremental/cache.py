@@ -17,7 +17,7 @@ from digest.hashing import code_stamp, file_hash, fingerprint
 T = TypeVar("T")
 
 CACHE_FOLDER = ".digest-cache"
-VERSION = 8
+VERSION = 9
 """The version of all the incremental layer keeps (the manifest, the catalog, the paper store,
 the search index's shape and every entry): bumped when the shape of any of them changes. A
 build ignores what another version kept, silently, and builds as if there were none."""
@@ -113,9 +113,16 @@ class Cache:
             self.used.add(key)
             keep_file(self.folder / f"{key}.json", data)
 
-    def has(self, key: str) -> bool:
-        """Whether there is an entry for `key` (it may still fail to load)."""
-        return self.folder is not None and (self.folder / f"{key}.json").is_file()
+    def held(self) -> frozenset[str]:
+        """The keys of the entries there now (they may still fail to load), from one look at the
+        folder rather than one for each key."""
+        if self.folder is None:
+            return frozenset()
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return frozenset()
+        return frozenset(name.removesuffix(".json") for name in names if name.endswith(".json"))
 
     def discard(self, key: str) -> None:
         """Remove the entry for `key`, if any."""

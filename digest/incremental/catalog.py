@@ -33,7 +33,7 @@ from digest.errors import Diagnostic
 from digest.incremental.cache import VERSION, keep_sealed, read_sealed
 from digest.incremental.feedtops import KeptFeed
 from digest.lazy import ids_of
-from digest.model import Collection, Paper, Record
+from digest.model import Collection, DigestFile, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Base, Kept, Listing, Site
 
@@ -55,14 +55,13 @@ class Catalog:
     """Each paper's page fingerprint (`digest.render.Pages.paper_token`), in the same order."""
     first_dates: list[str]
     """Each paper's first date, in the same order."""
-    digests: list[Listing]
+    digests: list[Digest]
     """In the site's order: newest first."""
     venues: list[Kept]
     categories: list[Kept]
     dates: list[Kept]
     all_pages: tuple[str, ...]
-    owners: dict[str, tuple[str, str]]
-    """The output paths handed out (`digest.urls.Paths`)."""
+    owners: Owners
     venue_titles: frozenset[str]
     """The normalised titles of the venue collections' records: a new arXiv record with one of
     them may join a venue paper, which only a whole build works out."""
@@ -77,6 +76,40 @@ class Catalog:
     """What merging reported of venue collections' records (reported after the others)."""
     feeds: list[KeptFeed]
     """The site's feeds (none without a `base_url`)."""
+
+
+class Digest(NamedTuple):
+    """A digest as the catalog keeps it (`digest.site.Listing`): its rows as a list of lines and
+    one of paper IDs. JSON reads lists of numbers or strings four times as fast as a list of
+    pairs, and the catalog of the whole history holds 146,000 rows."""
+
+    file: DigestFile
+    page: str
+    lines: list[int]
+    papers: list[str]
+
+    @classmethod
+    def of(cls, listing: Listing) -> Digest:
+        return cls(listing.file, listing.page, [line for line, _ in listing.rows], [paper for _, paper in listing.rows])
+
+    def listing(self) -> Listing:
+        return Listing(self.file, self.page, tuple(zip(self.lines, self.papers, strict=True)))
+
+
+class Owners(NamedTuple):
+    """The output paths handed out (`digest.urls.Paths.owners`), as three lists, as `Digest`'s
+    rows are kept: each path, and the kind and key of what it was handed out to."""
+
+    paths: list[str]
+    kinds: list[str]
+    keys: list[str]
+
+    @classmethod
+    def of(cls, owners: Mapping[str, tuple[str, str]]) -> Owners:
+        return cls(list(owners), [kind for kind, _ in owners.values()], [key for _, key in owners.values()])
+
+    def mapping(self) -> dict[str, tuple[str, str]]:
+        return dict(zip(self.paths, zip(self.kinds, self.keys, strict=True), strict=True))
 
 
 class Files(NamedTuple):
@@ -113,10 +146,11 @@ def of_site(
     problems, by_file, tally, merged = diagnostics
     venue_sources = {d.source for d in site.digests if d.format == "venue"}
     digests = [
-        Listing(
+        Digest(
             replace(d, records=()),
             site.digest_pages[d.source],
-            tuple((r.line, site.paper_of[(r.source, r.line)].id) for r in d.records),
+            [r.line for r in d.records],
+            [site.paper_of[(r.source, r.line)].id for r in d.records],
         )
         for d in site.digests
     ]
@@ -133,7 +167,7 @@ def of_site(
         categories=kept(site.categories),
         dates=kept(site.dates),
         all_pages=site.all_papers.pages,
-        owners=dict(site.paths.owners),
+        owners=Owners.of(site.paths.owners),
         venue_titles=titles,
         hashes=dict(tokens),
         problems=problems,
@@ -156,8 +190,8 @@ def base(
     """The site the catalog describes, for new days to merge onto (`digest.site.build_site`):
     `paper` loads a paper, `records` a digest's records."""
     return Base(
-        catalog.order, catalog.digests, catalog.venues, catalog.categories, catalog.dates, catalog.all_pages,
-        catalog.owners, catalog.venue_titles, paper, records,
+        catalog.order, [d.listing() for d in catalog.digests], catalog.venues, catalog.categories, catalog.dates,
+        catalog.all_pages, catalog.owners.mapping(), catalog.venue_titles, paper, records,
     )  # fmt: skip
 
 
@@ -167,7 +201,12 @@ def read(path: Path, made_for: str) -> Catalog | None:
     catalog = read_sealed(path, Catalog)
     if catalog is None or catalog.made_for != made_for:
         return None
-    pages = chain(catalog.owners, catalog.all_pages, (d.page for d in catalog.digests))
+    owners = catalog.owners
+    if len(owners.kinds) != len(owners.paths) or len(owners.keys) != len(owners.paths):
+        raise codec.Unfit(f"{path}: the output paths do not match their owners")
+    if any(len(d.lines) != len(d.papers) for d in catalog.digests):
+        raise codec.Unfit(f"{path}: a digest's lines do not match its papers")
+    pages = chain(owners.paths, catalog.all_pages, (d.page for d in catalog.digests))
     pages = chain(pages, *(k.pages for k in (*catalog.venues, *catalog.categories, *catalog.dates)))
     pages = chain(pages, (feed.path for feed in catalog.feeds))
     if not urls.all_inside(pages):
@@ -206,7 +245,7 @@ def _append(file: Any, identity: str, index: dict[str, tuple[int, int, int]], pa
         file.write(data)
         index[paper.id] = (offset, len(data), zlib.crc32(data))
         offset += len(data)
-    file.write(codec.encode(_Index(VERSION, identity, index)))
+    file.write(codec.encode(_Index.of(identity, index)))
     file.write(_TRAILER.pack(offset))
 
 
@@ -261,12 +300,24 @@ def _record_with(records: Sequence[Record], name: str, text: str) -> int:
 
 
 class _Index(NamedTuple):
-    """The end of a paper store."""
+    """The end of a paper store: for each paper, where its bytes start, how many there are, and
+    their CRC (as lists, as `Digest`'s rows are kept)."""
 
     format: int
     identity: str
-    papers: dict[str, tuple[int, int, int]]
-    """Paper ID → where its bytes start, how many there are, and their CRC."""
+    papers: list[str]
+    offsets: list[int]
+    sizes: list[int]
+    checks: list[int]
+
+    @classmethod
+    def of(cls, identity: str, places: dict[str, tuple[int, int, int]]) -> _Index:
+        offsets, sizes, checks = ([place[n] for place in places.values()] for n in range(3))
+        return cls(VERSION, identity, list(places), offsets, sizes, checks)
+
+    def places(self) -> dict[str, tuple[int, int, int]]:
+        """Paper ID → where its bytes start, how many there are, and their CRC."""
+        return dict(zip(self.papers, zip(self.offsets, self.sizes, self.checks, strict=True), strict=True))
 
 
 class Store:
@@ -287,10 +338,11 @@ class Store:
             if not end - codec.LARGEST <= start <= end:
                 raise codec.Unfit("not a paper store")
             index = os.pread(self._fd, end - start, start)
-            version, found, self.index = codec.decode(index, _Index)
-            if (version, found) != (VERSION, identity):
+            places = codec.decode(index, _Index)
+            if (places.format, places.identity) != (VERSION, identity):
                 raise codec.Unfit("the paper store of another build")
-        except (codec.Unfit, OSError, struct.error) as exc:
+            self.index = places.places()
+        except (codec.Unfit, OSError, struct.error, ValueError) as exc:
             os.close(self._fd)
             raise codec.Unfit(f"{path}: {exc}") from None
         self._loaded: dict[str, Paper] = {}

@@ -228,11 +228,12 @@ def with_days(state: BuildState, days: Days, read: Read, page_size: int) -> Load
 def _records(state: BuildState, kept: Catalog) -> Callable[[Listing], Callable[[], tuple[Record, ...]]]:
     """What loads the records of an earlier digest from the parse cache, which must hold it."""
     parsed = Cache(state.config.root / CACHE_FOLDER / "parsed")
+    held = parsed.held()
 
     def records(listing: Listing) -> Callable[[], tuple[Record, ...]]:
         file = listing.file
         key = parsed.key(file.source, file.content_path, kept.hashes.get(file.source, ""))
-        if not parsed.has(key):
+        if key not in held:
             raise NeedsWholeSite("a digest is missing from the parse cache")
 
         def load() -> tuple[Record, ...]:
@@ -297,8 +298,11 @@ def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, plan:
     new = len(order) - len(kept.order)
     token = dict(zip(kept.order, kept.tokens, strict=True)) | plan.tokens
     fresh = site.digests[: len(site.digests) - len(kept.digests)]
+    pages = site.digest_pages
     digests = [
-        Listing(replace(d, records=()), site.digest_pages[d.source], tuple((r.line, arxiv_key(r)) for r in d.records))
+        catalog.Digest(
+            replace(d, records=()), pages[d.source], [r.line for r in d.records], list(map(arxiv_key, d.records))
+        )
         for d in fresh
     ]
     return replace(
@@ -312,7 +316,7 @@ def _added_to(kept: Catalog, loaded: Loaded, made_for: str, identity: str, plan:
         categories=catalog.kept(site.categories),
         dates=catalog.kept(site.dates),
         all_pages=site.all_papers.pages,
-        owners=site.paths.owners,
+        owners=catalog.Owners.of(site.paths.owners),
         hashes=loaded.hashes,
         by_file=loaded.by_file,
         tally=loaded.tally,
