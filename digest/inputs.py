@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -253,11 +254,19 @@ def _unreadable_name(shown: str) -> Diagnostic:
 
 
 def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:
-    """Digest files under `content`, in a stable order. Hidden files and folders are skipped;
-    folder links are followed once each, unless they lead above the content folder or into /dev,
-    /proc or /sys; at most `MAX_FOLDERS` folders are read. What cannot be read, such a
-    link, and anything that is not a regular file, is added to `problems`."""
-    found: list[str] = []
+    """Digest files under `content`, in a stable order (see `input_status`)."""
+    return list(map(Path, input_status(content, problems)))
+
+
+def input_status(content: Path, problems: list[Diagnostic] | None = None) -> dict[str, tuple[int, int] | None]:
+    """Digest files under `content`, in a stable order, each (as a path string) with its size
+    and modification time in ns (None when they cannot be read: the file is reported when it is
+    read). Hidden files and folders are skipped; folder links are followed once each, unless
+    they lead above the content folder or into /dev, /proc or /sys; at most `MAX_FOLDERS`
+    folders are read. What cannot be read, such a link, and anything that is not a regular
+    file, is added to `problems`. Each file costs one `stat` (a build that has nothing to do
+    does little else), and paths are strings, not `Path`s, for the same reason."""
+    found: dict[str, tuple[int, int] | None] = {}
     seen: set[str] = set()
 
     def report(path: str, message: str, hint: str) -> None:
@@ -270,12 +279,10 @@ def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list
         report(error.filename or str(content), f"cannot read the folder: {error.strerror}", hint)
 
     def leads_away(path: str) -> bool:
-        """Whether `path` is a link that leads to a folder above the content folder (the whole
-        disk, at worst), or into the system's devices and processes: an error, not read. (A link
+        """Whether the link `path` leads to a folder above the content folder (the whole disk,
+        at worst), or into the system's devices and processes: an error, not read. (A link
         back to a folder already read is skipped as such.) Each place a link passes through
         counts, not only where it ends: /dev/fd/2 ends at whatever file takes the errors."""
-        if not os.path.islink(path):
-            return False
         system = next((hop for hop in _hops(path) if _in_system_folder(hop)), None)
         real = os.path.realpath(path)
         if system:
@@ -291,36 +298,57 @@ def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list
         return True
 
     top = os.path.realpath(content)
-    for folder, subfolders, names in os.walk(content, onerror=unreadable, followlinks=True):
-        real = os.path.realpath(folder)
+    # Depth first, each folder's entries by name: a folder reached by two ways is read by the
+    # first. A folder's real path is worked out only when it was reached through a link.
+    pending: list[tuple[str, str | None]] = [(os.fspath(content), top)]
+    while pending:
+        folder, real = pending.pop()
+        real = real or os.path.realpath(folder)
         if real in seen:  # a link back to a folder already read
-            subfolders.clear()
             continue
         seen.add(real)
         if len(seen) > MAX_FOLDERS:
             report(str(content), f"the content folder holds more than {MAX_FOLDERS:,} folders; the rest are not read",
                    "keep digests in a folder of their own, and check its links")  # fmt: skip
             break
-        subfolders[:] = sorted(
-            d for d in subfolders if not d.startswith(".") and not leads_away(os.path.join(folder, d))
-        )
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            if not name.endswith(CONTENT_SUFFIXES) or name.startswith(".") or leads_away(path):
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=attrgetter("name"))
+        except OSError as error:
+            unreadable(error)
+            continue
+        subfolders = []
+        for entry in entries:
+            name, path = entry.name, entry.path
+            if name.startswith("."):
+                continue
+            link = entry.is_symlink()
+            if _is_folder(entry):
+                if not (link and leads_away(path)):
+                    subfolders.append((path, None if link else os.path.join(real, name)))
+                continue
+            if not name.endswith(CONTENT_SUFFIXES) or (link and leads_away(path)):
                 continue
             try:
-                regular = stat.S_ISREG(os.stat(path).st_mode)
+                status = entry.stat()
             except OSError:  # a broken link: reported when it is read
-                regular = True
-            if regular:
-                found.append(path)
+                found[path] = None
+                continue
+            if stat.S_ISREG(status.st_mode):
+                found[path] = (status.st_size, status.st_mtime_ns)
             else:
                 report(path, "not a regular file; skipped", "digest files must be regular files")
-    # By the path inside the content folder (as strings: pathlib would take most of the time of
-    # a build that has nothing to do).
+        pending.extend(reversed(subfolders))
+    # By the path inside the content folder.
     start = len(os.path.join(str(content), ""))
-    found.sort(key=lambda path: path[start:].replace(os.sep, "/"))
-    return list(map(Path, found))
+    return {path: found[path] for path in sorted(found, key=lambda path: path[start:].replace(os.sep, "/"))}
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _hops(path: str) -> Iterator[str]:

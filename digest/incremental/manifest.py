@@ -102,19 +102,6 @@ def forget(path: Path) -> None:
         path.unlink()
 
 
-def inputs_now(files: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """Each file's size and modification time; a file that cannot be read is left out (its
-    absence alone differs from any earlier manifest)."""
-    seen: dict[str, tuple[int, int]] = {}
-    for file in files:
-        try:
-            status = file.stat()
-        except OSError:
-            continue
-        seen[os.fsdecode(file)] = (status.st_size, status.st_mtime_ns)
-    return seen
-
-
 FOLDER_ONLY = 2_000
 """A folder of more files than this (the paper pages) has its files known by the folder's time
 only, as one stat a file would cost most of a build that has nothing to do."""

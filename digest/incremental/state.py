@@ -20,7 +20,7 @@ from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.catalog import Catalog, Store
 from digest.incremental.feedtops import KeptFeed
 from digest.incremental.manifest import Manifest
-from digest.inputs import Loaded, Read, input_files
+from digest.inputs import Loaded, Read, input_status
 from digest.lazy import ids_of
 from digest.model import Record
 from digest.render import PageJob, Pages
@@ -41,8 +41,8 @@ class BuildState:
     """`manifest.stamp` now."""
     inputs: dict[str, tuple[int, int]]
     """Each input file's size and time now."""
-    files: list[Path]
-    """Every input file now (`digest.inputs.input_files`)."""
+    files: list[str]
+    """Every input file now (`digest.inputs.input_status`)."""
     problems: list[Diagnostic]
     """What could not be read of the content folder while listing them."""
     old: Manifest | None
@@ -62,8 +62,9 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
     where = manifest.location(config, output)
     stamp = manifest.stamp(config, content, templates)
     problems: list[Diagnostic] = []
-    files = input_files(content, problems) if content.is_dir() else []
-    inputs = manifest.inputs_now(files)
+    found = input_status(content, problems) if content.is_dir() else {}
+    files = list(found)
+    inputs = {path: status for path, status in found.items() if status is not None}
     old = None if full else manifest.read(where)
     if old is not None and old.marker != manifest.marker_identity(output / MARKER):
         old = None  # the output folder is no longer the one this manifest describes
@@ -87,7 +88,7 @@ class Days:
 
     catalog: Catalog
     store: Store
-    files: list[Path]
+    files: list[str]
     """Every input file."""
     new: list[Path]
     """The new ones."""
@@ -180,12 +181,12 @@ def _days(state: BuildState, old: Manifest) -> Days:
     if kept.tally.lost:
         raise NotDays("the last build lost a paper")
     files = state.files
-    if state.problems != kept.problems or {os.fsdecode(file) for file in files} != set(state.inputs):
+    if state.problems != kept.problems or set(files) != set(state.inputs):
         raise NotDays("a folder or file cannot be read")
     if not store_path.exists():
         raise NotDays("the paper store is missing")
     store = Store(store_path, kept.store)
-    return Days(kept, store, files, [file for file in files if os.fsdecode(file) in new])
+    return Days(kept, store, files, [Path(file) for file in files if file in new])
 
 
 def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -> bool:
@@ -217,7 +218,7 @@ def with_days(state: BuildState, days: Days, read: Read, page_size: int) -> Load
     assert site.made is not None
     days.store.hold(site.made.values())
     by_file = kept.by_file | read.by_file
-    found = [d for file in days.files for d in by_file[os.fsdecode(file)]]
+    found = [d for file in days.files for d in by_file[file]]
     tally = Tally(kept.tally.found, kept.tally.published, kept.tally.reported)
     tally.add(read.tally)
     diagnostics = kept.problems + found + kept.merged + merged + kept.merged_venues
