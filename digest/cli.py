@@ -20,8 +20,6 @@ from digest.export import export_papers
 from digest.importer import TIME_LIMIT, import_feeds
 from digest.inputs import load
 from digest.progress import for_terminal
-from digest.scaffold import init_site
-from digest.serve import serve
 from digest.write import UpdateInterrupted
 
 # Exit codes, documented in the README.
@@ -243,6 +241,8 @@ def init(folder: Path) -> None:
     Example:
       digest init my-digest && cd my-digest && digest build
     """
+    from digest.scaffold import init_site
+
     try:
         made = init_site(folder)
     except DigestError as exc:
@@ -309,6 +309,8 @@ def serve_(port: int, open_browser: bool, config_path: Path | None) -> None:
     Example:
       digest serve --port 8000
     """
+
+    from digest.serve import serve  # here: its server and file watcher are for this command only
 
     def ready(url: str) -> None:
         click.echo(f"serving {url} (Ctrl-C to stop)", err=True)

@@ -46,8 +46,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import feedparser  # type: ignore[import-untyped]
-
 from digest import urls
 from digest.errors import Diagnostic
 from digest.model import Record
@@ -216,6 +214,8 @@ def read_feed(source: str, data: bytes, report: ImportReport) -> Feed | None:
     """The papers of one feed, or None (and an error on `report`) when it is not an arXiv feed."""
     # Sanitising would delete text such as `<script>` from abstracts; nothing here is HTML output.
     # A stream, never bytes: feedparser opens bytes that look like a file name or a URL.
+    import feedparser  # type: ignore[import-untyped]  # here, not where the command line starts
+
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     version = str(parsed.get("version") or "")
     if not version or not (version.startswith(("rss", "atom"))):

@@ -9,17 +9,14 @@ write is relative and names a file.
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.ext
 from markupsafe import Markup
 
 from digest import __version__, discover, feeds, search, urls
@@ -31,6 +28,10 @@ from digest.hashing import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk, normalise_title
 from digest.richtext import mark_chinese, plain, rich
+
+if TYPE_CHECKING:  # Jinja is imported when pages are made: a build with nothing to do needs none of it
+    import jinja2
+
 from digest.site import GROWING, Site, channels_on, date_neighbours, kind_in, page_bounds, page_members
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
@@ -55,29 +56,21 @@ def template_folders(config: Config) -> list[Path]:
     return folders
 
 
-class _Unindent(jinja2.ext.Extension):
-    """Drops the indentation the built-in theme's templates are written with, once, as Jinja loads
-    them: a page renders the same without it, and a site of 60,000 pages is 20 MB smaller. A
-    site's own templates are left as written (a `<pre>` of theirs may mean its spaces)."""
-
-    _INDENT = re.compile(r"\n[ \t]+(?=[<{])")
-
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        if filename and Path(filename).parent.resolve() == builtin_templates().resolve():
-            return self._INDENT.sub("\n", source)
-        return source
-
-
 def environment(config: Config) -> jinja2.Environment:
+    import jinja2
+
+    from digest.unindent import Unindent
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in template_folders(config)]),
-        extensions=[_Unindent],
+        extensions=[Unindent],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # a build makes its own environment: templates never change under it
     )
+    env.extend(builtin_templates=builtin_templates().resolve())
     en_lang = EN_LANG if config.language == "zh" else ""
     env.filters["bi"] = lambda english, chinese: bilingual(english, chinese, en_lang)
     env.filters["text"] = mark_chinese
@@ -133,6 +126,8 @@ chooses Chinese only the English half is hidden: a site of 60,000 pages saves 8 
 
 def _template_failure(template: str, page: str, exc: Exception) -> DigestError:
     """A template's error as the person who wrote the template needs it: which file, which line."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = f"{exc.filename}:{exc.lineno}: "
     else:
@@ -238,8 +233,10 @@ class Pages:
         # fingerprint covers that (through its papers' tokens, or directly).
         self._env.globals["has_venues"] = bool(site.venues)
         self._frame = "venues" if site.venues else ""
+        from jinja2 import TemplateError
+
         for name in TEMPLATES:  # compiled once here, not once in each worker process
-            with contextlib.suppress(jinja2.TemplateError):  # reported when a page needs it
+            with contextlib.suppress(TemplateError):  # reported when a page needs it
                 self._env.get_template(name)
 
     def plan(self, tokens: dict[str, str]) -> list[PageJob]:

@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
 
-from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
 from digest.parse.text import CJK_RUN, has_cjk, is_web_url
@@ -473,6 +472,14 @@ ATTRIBUTES: dict[str, re.Pattern[str]] = {
 
 class _Rejected(Exception):
     """The converter's output holds something outside the allowlist."""
+
+
+def convert(source: str, display: str) -> str:
+    """latex2mathml's MathML of a formula: the converter is imported the first time a page has
+    one (a build that renders none needs none of it)."""
+    from latex2mathml.converter import convert as to_mathml
+
+    return to_mathml(source, display=display)
 
 
 def _mathml(source: str, display: bool) -> Markup | None:

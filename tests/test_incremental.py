@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -232,6 +234,20 @@ def test_nothing_changed_means_nothing_read_or_written(site: Path) -> None:
     assert (again.kind, again.written, again.site) == ("none", 0, None)
     assert again.summary == first.summary, "the same report, diagnostics and all"
     assert identities(site / "public") == before
+
+
+def test_a_build_with_nothing_to_do_imports_none_of_what_pages_need(site: Path) -> None:
+    """Templates, Markdown, YAML, formulas, feeds and the server are imported where they are
+    used: a build that finds nothing changed, the one a daily check runs most, needs none."""
+    script = (
+        "import sys; from click.testing import CliRunner; from digest.cli import main; "
+        "result = CliRunner().invoke(main, ['build']); assert 'nothing changed' in result.output, result.output; "
+        "print(' '.join(sorted({m.partition('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=site, capture_output=True, text=True, check=True)
+    imported = set(done.stdout.split())
+    assert "digest" in imported
+    assert imported.isdisjoint({"jinja2", "markdown_it", "yaml", "latex2mathml", "feedparser", "watchfiles"})
 
 
 def test_a_touched_file_with_the_same_bytes_rewrites_nothing(site: Path) -> None:

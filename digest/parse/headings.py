@@ -7,10 +7,13 @@ as is a line underlined with `---` (a setext heading); `    ## Title` (code), `�
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _MAYBE = re.compile(r"(?m)^ {0,3}(?:##(?!#)|[-=]+[ \t]*$)")
 """A line that could make a level-two heading: most files (every daily digest) have none, and are
@@ -18,7 +21,14 @@ not given to the Markdown parser at all."""
 _LOOKS_LIKE = re.compile(r"^[\s\u2028\u2029\u00a0\u3000]*[#＃]{2}(?![#＃])")
 """A line a reader may take for a `##` heading: full-width ＃, indentation, a line separator."""
 
-_MARKDOWN = MarkdownIt("commonmark")
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The CommonMark parser, made the first time a file may have a heading (a build that reads
+    no such file needs none)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def h2_lines(lines: list[str], start: int = 0) -> dict[int, tuple[str, int]]:
@@ -28,7 +38,7 @@ def h2_lines(lines: list[str], start: int = 0) -> dict[int, tuple[str, int]]:
     if not _MAYBE.search(text):
         return {}
     found = {}
-    tokens = _MARKDOWN.parse(text)
+    tokens = _markdown().parse(text)
     for opening, inline in itertools.pairwise(tokens):
         if opening.type == "heading_open" and opening.tag == "h2" and opening.map:
             first, end = opening.map

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from digest.errors import Diagnostic, did_you_mean
 from digest.parse.text import clean, is_web_url
 
@@ -98,6 +96,8 @@ def _take_front_matter(source: SourceText) -> None:
     if len(text) > MAX_FRONT_MATTER:
         source.error(2, f"front matter is longer than {MAX_FRONT_MATTER} characters; ignored", _FRONT_MATTER_HINT)
         return
+    import yaml  # here: most files have no front matter, and most builds read no file
+
     try:
         # BaseLoader reads every value as text: dates and numbers are checked here, not by YAML.
         loaded = yaml.load(text, Loader=yaml.BaseLoader)
