@@ -304,3 +304,18 @@ def test_export_lists_merged_papers_with_sources(seed_site: Path) -> None:
         "content/venues/neurips-2023/language-modeling.md",
     ]
     assert all(re.fullmatch(r".+:\d+", a["source"]) for p in data for a in p["appearances"])
+
+
+def test_the_themes_indentation_is_dropped_and_a_sites_own_is_kept(seed_site: Path) -> None:
+    """The built-in templates are indented for their readers, not for the pages: a page has no
+    indented tag of theirs. A site's own template is rendered as written."""
+    (seed_site / "templates").mkdir(exist_ok=True)
+    builtin = (REPO / "templates" / "search.html").read_text(encoding="utf-8")
+    assert re.search(r"\n[ \t]+<", builtin), "the theme is indented"
+    (seed_site / "templates" / "search.html").write_text(builtin, encoding="utf-8")
+    build(load_config(seed_site / "site.toml"))
+    public = seed_site / "public"
+    pages = ["index.html", "dates.html", next((public / "papers").glob("*.html")).relative_to(public).as_posix()]
+    for page in pages:
+        assert not re.search(r"\n[ \t]+<", (public / page).read_text(encoding="utf-8")), page
+    assert re.search(r"\n[ \t]+<", (public / "search.html").read_text(encoding="utf-8")), "the site's own template"
