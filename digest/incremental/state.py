@@ -266,10 +266,12 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
     `made`: each file this build made, with the hash of its bytes; `grown`: the bytes the
     output folder grew by. Return the site's size in bytes."""
     mark(state.output)  # a copy of the folder as it was before this build is not taken for it
-    if plan.update and state.old is not None and not state.mend:
+    if not plan.update:  # a new folder: all it holds, this build wrote
+        size = grown
+    elif state.old is not None and not state.mend:
         size = state.old.size + grown
-    else:  # after files were changed or removed by hand, their sizes are not known: counted
-        size = grown if not plan.update else folder_size(state.output)
+    else:  # files were changed or removed by hand: their sizes are not known, so they are counted
+        size = folder_size(state.output)
     marker = manifest.marker_identity(state.output / MARKER)
     if marker is None:
         return size
