@@ -28,11 +28,10 @@ from digest.hashing import fingerprint
 from digest.model import Collection, DigestFile, Paper, Record, venue_label
 from digest.parse.text import has_cjk, normalise_title
 from digest.richtext import mark_chinese, plain, rich
+from digest.site import GROWING, Site, channels_on, date_neighbours, kind_in, page_bounds, page_members
 
 if TYPE_CHECKING:  # Jinja is imported when pages are made: a build with nothing to do needs none of it
     import jinja2
-
-from digest.site import GROWING, Site, channels_on, date_neighbours, kind_in, page_bounds, page_members
 
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 LISTINGS = (urls.VENUES, urls.CATEGORIES, urls.DATES)

@@ -88,10 +88,6 @@ class Digest(NamedTuple):
     lines: list[int]
     papers: list[str]
 
-    @classmethod
-    def of(cls, listing: Listing) -> Digest:
-        return cls(listing.file, listing.page, [line for line, _ in listing.rows], [paper for _, paper in listing.rows])
-
     def listing(self) -> Listing:
         return Listing(self.file, self.page, tuple(zip(self.lines, self.papers, strict=True)))
 

@@ -41,10 +41,10 @@ def after_days(
     before: Sequence[KeptFeed],
     fresh: int,
     paper: Callable[[str], Paper],
-    rows: Mapping[str, Sequence[str]],
+    listed: Mapping[str, Sequence[str]],
 ) -> tuple[list[Feed], list[KeptFeed]]:
     """The feeds new days change, and every feed as the catalog keeps them. `site` was merged
-    onto a base with its first `fresh` digests new; `paper` loads a paper; `rows` gives each
+    onto a base with its first `fresh` digests new; `paper` loads a paper; `listed` gives each
     digest's paper ID of each of its records."""
     made = site.made
     assert made is not None
@@ -57,7 +57,7 @@ def after_days(
     def in_channel(paper: Paper, channel: str) -> tuple[int, int]:
         """Where a channel's feed first lists `paper`: its digests newest first, in reading order."""
         return min(
-            (number, rows[r.source].index(paper.id))
+            (number, listed[r.source].index(paper.id))
             for r in paper.appearances
             if (digest := place[r.source][1]).format == "arxiv" and digest.channel == channel
             for number in (place[r.source][0],)

@@ -130,12 +130,12 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     relisted = [paper for key, paper in made.items() if position[key] >= new]
     earlier = {r.source for paper in relisted for r in paper.appearances} - {d.source for d in fresh}
     index = {d.source: n for n, d in enumerate(site.digests)}
-    rows = {listing.file.source: listing.papers for listing in kept.digests}
+    listed = {listing.file.source: listing.papers for listing in kept.digests}
     for digest in reversed(fresh):
         jobs.append(pages.digest_job(index[digest.source], tokens, (changed[arxiv_key(r)] for r in digest.records)))
     for source in sorted(earlier):
         list(site.digests[index[source]].records)  # loaded now, while a missing one can stop the addition
-        jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for p in rows[source])))
+        jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for p in listed[source])))
     date_of = {d.source: d.date for d in site.digests}
     touched = {("all", "all")}
     touched |= {("category", category) for p in made.values() for category in p.categories}
@@ -155,8 +155,8 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     ]
     kept_feeds = kept.feeds
     if (config := state.config).base_url:  # the feeds they change, and the sitemap
-        rows |= {d.source: [arxiv_key(r) for r in d.records] for d in fresh}
-        changed_feeds, kept_feeds = feedtops.after_days(site, kept.feeds, len(fresh), days.store.__getitem__, rows)
+        listed |= {d.source: [arxiv_key(r) for r in d.records] for d in fresh}
+        changed_feeds, kept_feeds = feedtops.after_days(site, kept.feeds, len(fresh), days.store.__getitem__, listed)
         every_page = {path for path, value in old.outputs.items() if not value.startswith("=")}
         every_page.update(job.path for job in jobs)
         files.append(("feeds", functools.partial(feeds.feed_files, site, config, changed_feeds)))
