@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from digest.errors import Diagnostic
 from digest.model import DigestFile
 from digest.parse.daily_syntax import ROW_DECLARED
 from digest.parse.headings import h2_lines
 from digest.parse.text import ascii_digits
+from digest.summary import Tally
 
 # Any decimal digits: a reader counts `[^２]` too, and the parser reads it (with a warning).
 _BLOCK = re.compile(r"^\s*\[\^\s*(\d+)\s*\]\s*[:：]")
@@ -33,27 +34,6 @@ class Declared:
     """The `[^N]` number of a daily digest's paper, in ASCII digits without leading zeros, never
     read as a number (so that one too long to read is counted too); None for a venue collection's
     heading."""
-
-
-@dataclass(slots=True)
-class Tally:
-    """Papers the input declares, and what became of them: found = published + reported + lost."""
-
-    found: int = 0
-    """Papers the files declare (a paper listed in two files counts twice)."""
-    published: int = 0
-    """Declared papers the parser returned a record for."""
-    reported: int = 0
-    """Declared papers that were not published, each with an error on one of its lines or on
-    its file as a whole."""
-    lost: list[tuple[str, int]] = field(default_factory=list)
-    """(path, line) of every paper that was neither: a bug in digest."""
-
-    def add(self, other: Tally) -> None:
-        self.found += other.found
-        self.published += other.published
-        self.reported += other.reported
-        self.lost.extend(other.lost)
 
 
 def declared_papers(text: str) -> list[Declared]:

@@ -12,14 +12,11 @@ import click
 
 from digest import __version__
 from digest.build import build as build_site_folder
-from digest.census import Tally
 from digest.config import CONFIG_FILE, load_config
 from digest.discover import ROBOTS, SITEMAP, robots_here, skipped
 from digest.errors import Diagnostic, DigestError, count, folded, printable
-from digest.export import export_papers
-from digest.importer import TIME_LIMIT, import_feeds
-from digest.inputs import load
 from digest.progress import for_terminal
+from digest.summary import Tally
 from digest.write import UpdateInterrupted
 
 # Exit codes, documented in the README.
@@ -27,6 +24,10 @@ OK = 0
 INPUT_ERRORS = 1  # the site was built, but some input was reported as an error
 # 2 is click's usage error, and ours when the command could not run at all (see `fail`).
 INTERRUPTED = 130  # Ctrl-C, as shells report it
+
+IMPORT_TIME_LIMIT = 120.0
+"""Seconds a feed URL may take in all (`digest import --time-limit`). The importer, like the
+other commands' modules, is imported only by its command: `digest build` loads none of them."""
 
 _source = click.option(
     "--source",
@@ -167,6 +168,8 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, config_path
       digest check content/arxiv/2023-10-03/cs.CL.md --strict
       digest check --format github     # in a pull request's workflow
     """
+    from digest.inputs import load  # here, as in the other commands: `digest build` checks first
+
     try:
         loaded = load(load_config(config_path), paths=paths)
     except DigestError as exc:
@@ -223,6 +226,9 @@ def export(source: Path | None, config_path: Path | None) -> None:
       digest export > papers.json
       digest export | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
     """
+    from digest.export import export_papers
+    from digest.inputs import load
+
     try:
         loaded = load(load_config(config_path), source)
     except DigestError as exc:
@@ -258,7 +264,7 @@ def init(folder: Path) -> None:
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=1),
-    default=TIME_LIMIT,
+    default=IMPORT_TIME_LIMIT,
     show_default=True,
     help="Seconds a feed URL may take in all; a slower one is reported and skipped.",
 )
@@ -274,6 +280,8 @@ def import_(sources: tuple[str, ...], config_path: Path | None, time_limit: floa
       digest import https://rss.arxiv.org/rss/cs.CL
       digest import saved-feed.xml
     """
+    from digest.importer import import_feeds
+
     try:
         config = load_config(config_path)
         report = import_feeds(sources, config.content, time_limit)

@@ -130,3 +130,19 @@ def _line_of(text: str, key: str) -> int:
     """The line that sets `key`: `key = …`, a dotted `key.x = …`, or a `[key]` table header."""
     pattern = re.compile(rf"^\s*(\[\s*)?['\"]?{re.escape(key)}['\"]?\s*(=|\.|\])")
     return next((n for n, line in enumerate(text.splitlines(), 1) if pattern.match(line)), 1)
+
+
+def builtin_templates() -> Path:
+    """The theme that ships with the package: inside the installed wheel, or the repository's
+    own `templates/` when running from a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_folders(config: Config) -> list[Path]:
+    """The site's own templates first (overrides by name), then the built-in theme."""
+    folders: list[Path] = []
+    for folder in (config.templates, builtin_templates()):
+        if folder.is_dir() and all(folder.resolve() != known.resolve() for known in folders):
+            folders.append(folder)
+    return folders

@@ -1,23 +1,18 @@
 """What lets search engines and link previews find the site, when it has a `base_url`:
-`sitemap.xml` (an index of several files past 50,000 pages), `robots.txt`, and the JSON-LD
-`ScholarlyArticle` of a paper page. Canonical and OpenGraph links are in base.html.
+`sitemap.xml` (an index of several files past 50,000 pages) and `robots.txt`. The JSON-LD
+`ScholarlyArticle` of a paper page is made with the page (`digest.render.json_ld`); canonical
+and OpenGraph links are in base.html.
 
 A site read from disk has no address: then none of these is made, and `skipped` names them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
+from html import escape
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
-
-from markupsafe import Markup
 
 from digest.config import Config
-from digest.model import Paper
-from digest.richtext import plain
-from digest.urls import arxiv_abs
 
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
@@ -52,7 +47,9 @@ def sitemap_files(pages: Iterable[str], config: Config) -> Iterator[tuple[str, b
         names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
         for name, chunk in zip(names, chunks, strict=True):
             yield name, _urlset(chunk)
-        entries = "".join(f"<sitemap><loc>{escape(config.base_url + name)}</loc></sitemap>\n" for name in names)
+        entries = "".join(
+            f"<sitemap><loc>{escape(config.base_url + name, quote=False)}</loc></sitemap>\n" for name in names
+        )
         yield (
             SITEMAP,
             _xml(f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</sitemapindex>'),
@@ -62,33 +59,9 @@ def sitemap_files(pages: Iterable[str], config: Config) -> Iterator[tuple[str, b
 
 
 def _urlset(urls: list[str]) -> bytes:
-    entries = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in urls)
+    entries = "".join(f"<url><loc>{escape(url, quote=False)}</loc></url>\n" for url in urls)
     return _xml(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>')
 
 
 def _xml(body: str) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
-
-
-def json_ld(paper: Paper) -> Markup:
-    """The paper as a schema.org `ScholarlyArticle`, safe inside `<script type="application/ld+json">`."""
-    # What the page's other tags say (its address in the canonical link, its description in
-    # the meta tag) is not said again: on 60,000 pages each 200 bytes is 12 MB.
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "headline": plain(paper.title) or paper.id,
-    }
-    if paper.title_zh:
-        data["alternativeHeadline"] = plain(paper.title_zh)
-    if paper.authors:
-        data["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
-    if paper.arxiv_id:
-        data["identifier"] = f"arXiv:{paper.arxiv_id}"
-        data["sameAs"] = arxiv_abs(paper.arxiv_id)
-    if paper.venue:
-        data["isPartOf"] = {"@type": "Event", "name": paper.venue_label}
-    # The page is UTF-8: Chinese as itself.
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # Nothing in the text may end the script element or open a comment in it.
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -54,9 +54,6 @@ from digest.parse.text import TRUNCATION_LIMIT, arxiv_id_from_url, clean, looks_
 
 FETCH_TIMEOUT = 30.0
 """Seconds to wait for a feed URL to connect or to send its next bytes."""
-TIME_LIMIT = 120.0
-"""Seconds a feed URL may take in all (`digest import --time-limit`): a server that sends a byte
-now and then never hits `FETCH_TIMEOUT`. Past it, the import of that source stops, and it says so."""
 MAX_FEED_BYTES = 20 * 1024 * 1024
 """Feeds larger than this are refused (arXiv's biggest daily listings are a few MB)."""
 DEFAULT_CHANNEL = "arxiv"
@@ -128,9 +125,10 @@ class Feed:
     papers: tuple[FeedPaper, ...]
 
 
-def import_feeds(sources: Sequence[str], content: Path, time_limit: float = TIME_LIMIT) -> ImportReport:
+def import_feeds(sources: Sequence[str], content: Path, time_limit: float) -> ImportReport:
     """Import each source (a feed file or an http(s) URL) into `content/arxiv/<date>/<channel>.md`;
-    a URL that takes more than `time_limit` seconds in all is reported and skipped."""
+    a URL that takes more than `time_limit` seconds in all (a server that sends a byte now and
+    then never hits `FETCH_TIMEOUT`) is reported and skipped."""
     report = ImportReport()
     targets: dict[Path, tuple[str, list[FeedPaper]]] = {}
     for source in sources:

@@ -8,37 +8,23 @@ size and time, the hash of its bytes, so that such a file is not even read."""
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from digest import workers
-from digest.census import Tally
 from digest.config import Config
 from digest.errors import Diagnostic, DigestError
 from digest.hashing import file_hash
+from digest.listing import input_files, readable
 from digest.model import DigestFile
 from digest.profile import Profile
 from digest.progress import Progress, quiet
 from digest.site import Site, build_site
+from digest.summary import Summary, Tally
 
 T = TypeVar("T")
-
-CONTENT_SUFFIXES = (".md", ".txt")
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What a build reports: the same whether it rendered every page or found nothing to do."""
-
-    papers: int
-    files: int
-    """Input files read."""
-    tally: Tally
-    diagnostics: list[Diagnostic]
 
 
 class ParsedBefore(Protocol):
@@ -218,8 +204,8 @@ def _open(
     (see `load`) and in the cache is not read at all."""
     name = _display(file, root, content)
     if (digest := known.get(os.fsdecode(file))) is not None:
-        shown = _readable(name)
-        content_path = _readable(_content_path(file, content))
+        shown = readable(name)
+        content_path = readable(_content_path(file, content))
         key = before.key(shown, content_path, digest)
         if (parsed := before.get(key, workers.Parsed)) is not None:
             hashes[shown] = digest
@@ -232,10 +218,10 @@ def _open(
         error = Diagnostic(name, 0, 1, "error", f"cannot read the file: {exc.strerror}", hint)
         return _Opened(name, "", None, [error])
     diagnostics = []
-    if name != (readable := _readable(name)):
-        diagnostics.append(_unreadable_name(readable))
-    opened = _Opened(readable, _readable(_content_path(file, content)), data, diagnostics, digest=file_hash(data))
-    hashes[readable] = opened.digest
+    if name != (shown := readable(name)):
+        diagnostics.append(_unreadable_name(shown))
+    opened = _Opened(shown, readable(_content_path(file, content)), data, diagnostics, digest=file_hash(data))
+    hashes[shown] = opened.digest
     opened.key = before.key(opened.name, opened.content_path, opened.digest)
     opened.parsed = before.get(opened.key, workers.Parsed)
     return opened
@@ -251,130 +237,6 @@ def _content_path(file: Path, content: Path) -> str:
 def _unreadable_name(shown: str) -> Diagnostic:
     hint = "rename the file; until then its name is shown with \ufffd"
     return Diagnostic(shown, 0, 1, "warning", "the file name is not valid UTF-8", hint)
-
-
-def input_files(content: Path, problems: list[Diagnostic] | None = None) -> list[Path]:
-    """Digest files under `content`, in a stable order (see `input_status`)."""
-    return list(map(Path, input_status(content, problems)))
-
-
-def input_status(content: Path, problems: list[Diagnostic] | None = None) -> dict[str, tuple[int, int] | None]:
-    """Digest files under `content`, in a stable order, each (as a path string) with its size
-    and modification time in ns (None when they cannot be read: the file is reported when it is
-    read). Hidden files and folders are skipped; folder links are followed once each, unless
-    they lead above the content folder or into /dev, /proc or /sys; at most `MAX_FOLDERS`
-    folders are read. What cannot be read, such a link, and anything that is not a regular
-    file, is added to `problems`. Each file costs one `stat` (a build that has nothing to do
-    does little else), and paths are strings, not `Path`s, for the same reason."""
-    found: dict[str, tuple[int, int] | None] = {}
-    seen: set[str] = set()
-
-    def report(path: str, message: str, hint: str) -> None:
-        if problems is not None:
-            shown = _readable(os.path.relpath(path, content.parent))
-            problems.append(Diagnostic(shown, 0, 1, "error", message, hint))
-
-    def unreadable(error: OSError) -> None:
-        hint = "check the folder's permissions and links; its files are not published until then"
-        report(error.filename or str(content), f"cannot read the folder: {error.strerror}", hint)
-
-    def leads_away(path: str) -> bool:
-        """Whether the link `path` leads to a folder above the content folder (the whole disk,
-        at worst), or into the system's devices and processes: an error, not read. (A link
-        back to a folder already read is skipped as such.) Each place a link passes through
-        counts, not only where it ends: /dev/fd/2 ends at whatever file takes the errors."""
-        system = next((hop for hop in _hops(path) if _in_system_folder(hop)), None)
-        real = os.path.realpath(path)
-        if system:
-            report(path, f"link leads to the system's {system}; not read", "link only to folders and files of digests")
-        elif top.startswith(real.rstrip(os.sep) + os.sep):
-            report(
-                path,
-                f"link leads to a folder that holds the content folder, {real}; not read",
-                "link only to folders and files of digests",
-            )
-        else:
-            return False
-        return True
-
-    top = os.path.realpath(content)
-    # Depth first, each folder's entries by name: a folder reached by two ways is read by the
-    # first. A folder's real path is worked out only when it was reached through a link.
-    pending: list[tuple[str, str | None]] = [(os.fspath(content), top)]
-    while pending:
-        folder, real = pending.pop()
-        real = real or os.path.realpath(folder)
-        if real in seen:  # a link back to a folder already read
-            continue
-        seen.add(real)
-        if len(seen) > MAX_FOLDERS:
-            report(str(content), f"the content folder holds more than {MAX_FOLDERS:,} folders; the rest are not read",
-                   "keep digests in a folder of their own, and check its links")  # fmt: skip
-            break
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=attrgetter("name"))
-        except OSError as error:
-            unreadable(error)
-            continue
-        subfolders = []
-        for entry in entries:
-            name, path = entry.name, entry.path
-            if name.startswith("."):
-                continue
-            link = entry.is_symlink()
-            if _is_folder(entry):
-                if not (link and leads_away(path)):
-                    subfolders.append((path, None if link else os.path.join(real, name)))
-                continue
-            if not name.endswith(CONTENT_SUFFIXES) or (link and leads_away(path)):
-                continue
-            try:
-                status = entry.stat()
-            except OSError:  # a broken link: reported when it is read
-                found[path] = None
-                continue
-            if stat.S_ISREG(status.st_mode):
-                found[path] = (status.st_size, status.st_mtime_ns)
-            else:
-                report(path, "not a regular file; skipped", "digest files must be regular files")
-        pending.extend(reversed(subfolders))
-    # By the path inside the content folder.
-    start = len(os.path.join(str(content), ""))
-    return {path: found[path] for path in sorted(found, key=lambda path: path[start:].replace(os.sep, "/"))}
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _hops(path: str) -> Iterator[str]:
-    """The paths a link leads through, to the end of its chain (each with its folders resolved)."""
-    current = path
-    for _ in range(40):  # as many links in a row as the system follows
-        if not os.path.islink(current):
-            return
-        target = os.path.join(os.path.dirname(current), os.readlink(current))
-        current = os.path.join(os.path.realpath(os.path.dirname(target)), os.path.basename(target))
-        yield current
-
-
-def _in_system_folder(path: str) -> bool:
-    return any(path == place or path.startswith(place + os.sep) for place in _SYSTEM_FOLDERS)
-
-
-MAX_FOLDERS = 100_000
-"""The most folders a build reads under the content folder (the whole history has 1,300): a
-link that leads somewhere vast is found out, rather than read for hours."""
-_SYSTEM_FOLDERS = tuple(dict.fromkeys(os.path.realpath(p) for p in ("/dev", "/proc", "/sys")))
-
-
-def _readable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) become \ufffd."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _display(file: Path, root: Path, content: Path) -> str:

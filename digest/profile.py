@@ -7,12 +7,28 @@ import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from digest.workers import Done
 
-from digest.render import TemplateTime
+@dataclass(slots=True)
+class TemplateTime:
+    """Time spent in one template, for `digest build --profile`."""
+
+    seconds: float = 0.0
+    pages: int = 0
+    slowest: float = 0.0
+    slowest_page: str = ""
+
+    def add(self, seconds: float, page: str) -> None:
+        self.seconds += seconds
+        self.pages += 1
+        if seconds > self.slowest:
+            self.slowest, self.slowest_page = seconds, page
+
+    def merge(self, other: TemplateTime) -> None:
+        self.seconds += other.seconds
+        self.pages += other.pages
+        if other.slowest > self.slowest:
+            self.slowest, self.slowest_page = other.slowest, other.slowest_page
 
 
 @dataclass(slots=True)
@@ -34,14 +50,14 @@ class Profile:
         finally:
             self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - started
 
-    def add(self, done: Done) -> None:
-        """Count a worker's slice of pages, or one of its whole-site tasks."""
-        if done.task:
-            self.work[done.task] = self.work.get(done.task, 0.0) + done.render
+    def add(self, task: str, render: float, write: float, templates: dict[str, TemplateTime]) -> None:
+        """Count a worker's slice of pages (`task` empty), or one of its whole-site tasks."""
+        if task:
+            self.work[task] = self.work.get(task, 0.0) + render
             return
-        self.work["render pages"] = self.work.get("render pages", 0.0) + done.render
-        self.work["write pages"] = self.work.get("write pages", 0.0) + done.write
-        for name, spent in done.templates.items():
+        self.work["render pages"] = self.work.get("render pages", 0.0) + render
+        self.work["write pages"] = self.work.get("write pages", 0.0) + write
+        for name, spent in templates.items():
             self.templates.setdefault(name, TemplateTime()).merge(spent)
 
     def report(self, slowest: int = 5) -> list[str]:

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from digest import codec
-from digest.census import Tally, account
+from digest.census import account
 from digest.errors import Diagnostic
 from digest.model import DigestFile
 from digest.parse import parse_file
+from digest.profile import TemplateTime
 from digest.progress import Progress
-from digest.render import PageJob, Pages, TemplateTime
+from digest.render import PageJob, Pages
+from digest.summary import Tally
 from digest.write import Target
 
 SLICE = 128

@@ -20,7 +20,6 @@ from test_additions import made_for
 from test_incremental import CORPUS, SEED, add_corpus_file, clean_build, edit_a_summary, run, tree
 
 from digest import codec
-from digest.census import Tally
 from digest.config import load_config
 from digest.errors import Diagnostic
 from digest.incremental import catalog, manifest
@@ -28,6 +27,7 @@ from digest.incremental.cache import CACHE_FOLDER, VERSION, Cache, keep_sealed
 from digest.inputs import load
 from digest.model import DigestFile, Paper, Record
 from digest.search import Part, Segment
+from digest.summary import Tally
 from digest.workers import Parsed
 
 

@@ -133,7 +133,7 @@ def test_two_builds_give_the_same_bytes_and_ids(seed_site: Path, tmp_path: Path)
     assert first == second
     script = (
         "import sys, json, hashlib\nfrom pathlib import Path\nfrom digest.config import load_config\n"
-        "from digest.build import load\nfrom digest.feeds import feed_files\n"
+        "from digest.inputs import load\nfrom digest.feeds import feed_files\n"
         "c = load_config(Path(sys.argv[1]))\n"
         "print(json.dumps({p: hashlib.sha256(b).hexdigest() for p, b in feed_files(load(c).site, c)}))\n"
     )

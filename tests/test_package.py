@@ -49,7 +49,7 @@ def test_wheel_ships_templates_and_builds_a_bare_site(tmp_path: Path) -> None:
     run = subprocess.run([digest, "build"], cwd=site, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     located = subprocess.run(
-        [python, "-c", "import digest.render as r; print(r.builtin_templates())"],
+        [python, "-c", "import digest.config as c; print(c.builtin_templates())"],
         cwd=site,
         capture_output=True,
         text=True,

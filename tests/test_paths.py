@@ -22,7 +22,8 @@ from test_merge import daily, make_site, venue
 from digest import urls
 from digest.build import build
 from digest.config import load_config
-from digest.inputs import input_files, load
+from digest.inputs import load
+from digest.listing import input_files
 
 SAFE = re.compile(r"[a-z0-9._-]+")
 DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

@@ -60,7 +60,7 @@ def test_links_to_the_disk_the_system_or_above_are_errors_and_walking_is_bounded
     # Walking stops after so many folders, and says so.
     for n in range(5):
         (content / "deep" / f"f{n}").mkdir(parents=True)
-    monkeypatch.setattr("digest.inputs.MAX_FOLDERS", 4)
+    monkeypatch.setattr("digest.listing.MAX_FOLDERS", 4)
     bounded = load(load_config(site / "site.toml"))
     assert any("holds more than 4 folders" in d.message for d in bounded.diagnostics)
 

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from digest import codec, urls
-from digest.census import Tally
 from digest.errors import Diagnostic
 from digest.incremental.cache import VERSION, keep_sealed, read_sealed
 from digest.incremental.feedtops import KeptFeed
@@ -36,6 +35,7 @@ from digest.lazy import ids_of
 from digest.model import Collection, DigestFile, Paper, Record
 from digest.parse.text import normalise_title
 from digest.site import Base, Kept, Listing, Site
+from digest.summary import Tally
 
 _TRAILER = struct.Struct("<Q")
 """The end of the store: where its index starts."""

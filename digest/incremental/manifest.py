@@ -36,7 +36,7 @@ from digest import codec, urls
 from digest.config import Config
 from digest.hashing import code_stamp, file_hash, fingerprint, tree
 from digest.incremental.cache import CACHE_FOLDER, VERSION, keep_file
-from digest.inputs import Summary
+from digest.summary import Summary
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ import digest.incremental.searchindex as searchindex
 from digest import discover, feeds
 from digest.hashing import fingerprint
 from digest.incremental.cache import CACHE_FOLDER, Cache
-from digest.incremental.state import BuildState, Change, Days, Files, Plan, keep_catalog
+from digest.incremental.check import BuildState
+from digest.incremental.state import Change, Days, Files, Plan, keep_catalog
 from digest.inputs import Loaded
 from digest.lazy import ids_of
 from digest.model import Paper

@@ -1,84 +1,29 @@
-"""What the last build into an output folder left, what changed since, and what the next build
-keeps: `load`, `changes` and `save` of the incremental layer (see `digest.incremental`)."""
+"""What changed since the last build into an output folder, and what the next build keeps:
+`changes` and `save` of the incremental layer (see `digest.incremental`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import digest.incremental.catalog as catalog
 import digest.incremental.manifest as manifest
 from digest import codec, workers
-from digest.census import Tally
-from digest.config import Config
-from digest.errors import Diagnostic
 from digest.hashing import file_hash
 from digest.incremental.cache import CACHE_FOLDER, Cache
 from digest.incremental.catalog import Catalog, Store
+from digest.incremental.check import BuildState
 from digest.incremental.feedtops import KeptFeed
 from digest.incremental.manifest import Manifest
-from digest.inputs import Loaded, Read, input_status
+from digest.inputs import Loaded, Read
 from digest.lazy import ids_of
 from digest.model import Record
 from digest.render import PageJob, Pages
 from digest.site import Listing, NeedsWholeSite, arxiv_key, build_site
+from digest.summary import Tally
 from digest.write import MARKER, folder_size, mark
-
-
-@dataclass(slots=True)
-class BuildState:
-    """The last build into an output folder, as its manifest says, and the input now."""
-
-    config: Config
-    content: Path
-    output: Path
-    where: Path
-    """The manifest's file."""
-    stamp: str
-    """`manifest.stamp` now."""
-    inputs: dict[str, tuple[int, int]]
-    """Each input file's size and time now."""
-    files: list[str]
-    """Every input file now (`digest.inputs.input_status`)."""
-    problems: list[Diagnostic]
-    """What could not be read of the content folder while listing them."""
-    old: Manifest | None
-    """The last build's manifest; None for a first or full build."""
-    mend: set[str]
-    """Output files removed or changed since the last build, to make again."""
-
-    @property
-    def unchanged(self) -> bool:
-        """Whether nothing changed since the last build: nothing to read, nothing to write."""
-        old = self.old
-        return old is not None and old.inputs == self.inputs and old.stamp == self.stamp and not self.mend
-
-
-def load(config: Config, content: Path, output: Path, full: bool, templates: Sequence[Path]) -> BuildState:
-    """The state of the output folder `output` (`full`: as if there were no last build)."""
-    where = manifest.location(config, output)
-    stamp = manifest.stamp(config, content, templates)
-    problems: list[Diagnostic] = []
-    found = input_status(content, problems) if content.is_dir() else {}
-    files = list(found)
-    inputs = {path: status for path, status in found.items() if status is not None}
-    old = None if full else manifest.read(where)
-    if old is not None and old.marker != manifest.marker_identity(output / MARKER):
-        old = None  # the output folder is no longer the one this manifest describes
-    # Output files removed or changed since the last build are made again, as if it had not made
-    # them: found by their sizes and times, then confirmed by their bytes.
-    mend: set[str] = set()
-    if old is not None and (now := manifest.output_state(output, old.outputs)) != old.written:
-        mend = manifest.damaged(output, old.outputs)
-        if mend:
-            old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
-        else:  # only times changed (a file of the reader's added beside ours): nothing to mend
-            old = dataclasses.replace(old, written=now)
-            manifest.write(where, old)
-    return BuildState(config, content, output, where, stamp, inputs, files, problems, old, mend)
 
 
 @dataclass(slots=True)
