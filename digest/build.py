@@ -86,10 +86,9 @@ def _build(
     profile = Profile()
     with profile.stage("check"):
         state = load(config, content, output, full, template_folders(config))
-    if state.unchanged and state.old is not None:
-        old = state.old
+    if state.unchanged and (last := state.last) is not None:
         seconds = time.perf_counter() - started
-        return BuildResult(old.summary, old.pages, 0, old.size, output, seconds, "none", None, profile)
+        return BuildResult(last.summary, last.pages, 0, last.size, output, seconds, "none", None, profile)
     # The parser, the templates and the search index are imported only now: a build that finds
     # nothing changed does not load them (`test_a_build_with_nothing_to_do_imports_…`).
     from digest.pipeline import run

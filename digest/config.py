@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -85,38 +86,37 @@ def load_config(path: Path | None = None) -> Config:
             f"{path}:{where}: error: {problem}\n  hint: write settings as 'key = \"text\"' or 'key = 123'"
         ) from exc
     values: dict[str, Any] = {}
+
+    def at(key: str) -> str:  # where `key` is set, looked up only for a message
+        return f"{path}:{_line_of(text, key)}:1: error:"
+
     for key, value in table.items():
-        where = f"{path}:{_line_of(text, key)}:1: error:"
         if key not in KEYS:
-            raise DigestError(f"{where} unknown key '{key}'\n  hint: {did_you_mean(key, KEYS)}")
+            raise DigestError(f"{at(key)} unknown key '{key}'\n  hint: {did_you_mean(key, KEYS)}")
         expected = KEYS[key]
         if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-            raise DigestError(f"{where} '{key}' must be a whole number\n  hint: write it without quotes: {key} = 200")
+            raise DigestError(f"{at(key)} '{key}' must be a whole number\n  hint: write it without quotes: {key} = 200")
         if expected is str and not isinstance(value, str):
-            raise DigestError(f"{where} '{key}' must be a text\n  hint: put it in quotes: {key} = \"…\"")
+            raise DigestError(f"{at(key)} '{key}' must be a text\n  hint: put it in quotes: {key} = \"…\"")
         if key in _PATHS and "\x00" in value:
-            raise DigestError(f"{where} '{key}' holds a NUL character\n  hint: write a plain folder name")
+            raise DigestError(f"{at(key)} '{key}' holds a NUL character\n  hint: write a plain folder name")
         values[key] = Path(value) if key in _PATHS else value
     if values.get("page_size", 1) < 1:
-        line = _line_of(text, "page_size")
-        raise DigestError(f"{path}:{line}:1: error: 'page_size' must be at least 1\n  hint: e.g. page_size = 200")
+        raise DigestError(f"{at('page_size')} 'page_size' must be at least 1\n  hint: e.g. page_size = 200")
     if values.get("base_url"):
-        values["base_url"] = _base_url(values["base_url"], f"{path}:{_line_of(text, 'base_url')}:1")
+        values["base_url"] = _base_url(values["base_url"], at)
     if values.get("language", "both") not in LANGUAGES:
-        line = _line_of(text, "language")
         choices = ", ".join(f'"{name}"' for name in LANGUAGES)
-        raise DigestError(
-            f"{path}:{line}:1: error: 'language' must be one of {choices}\n  hint: e.g. language = \"both\""
-        )
+        raise DigestError(f"{at('language')} 'language' must be one of {choices}\n  hint: e.g. language = \"both\"")
     return _resolve(Config(root=path.resolve().parent, **values))
 
 
-def _base_url(value: str, where: str) -> str:
+def _base_url(value: str, at: Callable[[str], str]) -> str:
     """An absolute http(s) URL with a host, ending in `/` so that page paths join onto it."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise DigestError(
-            f"{where}: error: 'base_url' must be an absolute http(s) address, without ?query or #fragment\n"
+            f"{at('base_url')} 'base_url' must be an absolute http(s) address, without ?query or #fragment\n"
             '  hint: e.g. base_url = "https://example.org/papers/"'
         )
     return value.strip() if value.strip().endswith("/") else value.strip() + "/"

@@ -289,7 +289,7 @@ def made_for(where: Path) -> tuple[str, str]:
     """The stamp and content fingerprint the catalog beside the manifest `where` was made for."""
     old = manifest.read(where)
     assert old is not None
-    return old.stamp, old.content
+    return old.head.stamp, old.content
 
 
 def test_an_addition_needs_every_digest_in_the_parse_cache(small_pages: Path) -> None:

@@ -23,7 +23,7 @@ from digest import codec
 from digest.config import load_config
 from digest.errors import Diagnostic
 from digest.incremental import catalog, manifest
-from digest.incremental.cache import CACHE_FOLDER, VERSION, Cache, keep_sealed
+from digest.incremental.cache import CACHE_FOLDER, Cache, keep_sealed
 from digest.inputs import load
 from digest.model import DigestFile, Paper, Record
 from digest.search import Part, Segment
@@ -237,8 +237,16 @@ def test_a_path_from_the_cache_never_leads_outside_the_output_folder(site: Path)
     old = manifest.read(where)
     assert old is not None
     outputs = {**old.outputs, "../victim.html": "=" + "0" * 32}
-    where.write_bytes(codec.encode((VERSION, dataclasses.replace(old, outputs=outputs))))
+    manifest.write(where, dataclasses.replace(old, outputs=outputs))
     edit_a_summary(site)
+    result = run(site)
+    assert "an output path outside the output folder" in result.unfit
+    assert victim.read_text() == "mine"
+
+    old = manifest.read(where)  # the files a build looks at, read by every build, even one with nothing to do
+    assert old is not None
+    watched = [*old.head.watched, ("..", ["victim.html"])]
+    manifest.write(where, dataclasses.replace(old, head=dataclasses.replace(old.head, watched=watched)))
     result = run(site)
     assert "an output path outside the output folder" in result.unfit
     assert victim.read_text() == "mine"

@@ -254,6 +254,22 @@ def test_a_build_with_nothing_to_do_imports_none_of_what_pages_need(site: Path) 
     assert imported.isdisjoint(ours), sorted(imported & ours)
 
 
+def test_a_build_with_nothing_to_do_reads_only_the_manifests_first_line(site: Path) -> None:
+    """What a no-op needs (inputs, stamp, the output files' times, the summary) is the manifest's
+    first line; the rest (every output's hash, 7 MB on the whole history) is read only for work.
+    With the rest damaged, nothing changed is still nothing; the first build with work finds it."""
+    where = manifest.location(load_config(site / "site.toml"), site / "public")
+    first, _, rest = where.read_bytes().partition(b"\n")
+    assert first and rest
+    where.write_bytes(first + b"\n" + rest[: len(rest) // 2])
+    again = run(site)
+    assert (again.kind, again.unfit, again.summary) == ("none", "", run(site).summary)
+    edit_a_summary(site)
+    mended = run(site)
+    assert mended.kind == "full" and f"{where}: not JSON" in mended.unfit
+    assert tree(site / "public") == clean_build(site)
+
+
 def test_a_touched_file_with_the_same_bytes_rewrites_nothing(site: Path) -> None:
     before = identities(site / "public")
     os.utime(site / SEED, ns=(1, 1))

@@ -17,7 +17,7 @@ from digest.hashing import code_stamp, file_hash, fingerprint
 T = TypeVar("T")
 
 CACHE_FOLDER = ".digest-cache"
-VERSION = 9
+VERSION = 10
 """The version of all the incremental layer keeps (the manifest, the catalog, the paper store,
 the search index's shape and every entry): bumped when the shape of any of them changes. A
 build ignores what another version kept, silently, and builds as if there were none."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import digest.incremental.manifest as manifest
 from digest.config import Config
 from digest.errors import Diagnostic
-from digest.incremental.manifest import Manifest
+from digest.incremental.manifest import Head, Manifest
 from digest.listing import input_status
 from digest.write import MARKER
 
@@ -34,16 +34,15 @@ class BuildState:
     """Every input file now (`digest.listing.input_status`)."""
     problems: list[Diagnostic]
     """What could not be read of the content folder while listing them."""
+    last: Head | None
+    """The first line of the last build's manifest; None for a first or full build."""
     old: Manifest | None
-    """The last build's manifest; None for a first or full build."""
+    """The last build's whole manifest, read only when this build has work (`unchanged` is
+    false); None for a first or full build."""
     mend: set[str]
     """Output files removed or changed since the last build, to make again."""
-
-    @property
-    def unchanged(self) -> bool:
-        """Whether nothing changed since the last build: nothing to read, nothing to write."""
-        old = self.old
-        return old is not None and old.inputs == self.inputs and old.stamp == self.stamp and not self.mend
+    unchanged: bool
+    """Whether nothing changed since the last build: nothing to read, nothing to write."""
 
 
 def load(config: Config, content: Path, output: Path, full: bool, templates: Sequence[Path]) -> BuildState:
@@ -54,17 +53,23 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
     found = input_status(content, problems) if content.is_dir() else {}
     files = list(found)
     inputs = {path: status for path, status in found.items() if status is not None}
-    old = None if full else manifest.read(where)
-    if old is not None and old.marker != manifest.marker_identity(output / MARKER):
-        old = None  # the output folder is no longer the one this manifest describes
+
+    last = None if full else manifest.read_head(where)
+    if last is not None and last.marker != manifest.marker_identity(output / MARKER):
+        last = None  # the output folder is no longer the one this manifest describes
+    old, mend = None, set()
     # Output files removed or changed since the last build are made again, as if it had not made
     # them: found by their sizes and times, then confirmed by their bytes.
-    mend: set[str] = set()
-    if old is not None and (now := manifest.output_state(output, old.outputs)) != old.written:
-        mend = manifest.damaged(output, old.outputs)
-        if mend:
+    if last is not None and (now := manifest.output_state(output, last.watched)) != last.written:
+        old = manifest.read(where)
+        if old is not None and (mend := manifest.damaged(output, old.outputs)):
             old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
-        else:  # only times changed (a file of the reader's added beside ours): nothing to mend
-            old = dataclasses.replace(old, written=now)
+        elif old is not None:  # only times changed (a file of the reader's added beside ours): nothing to mend
+            old = dataclasses.replace(old, head=dataclasses.replace(old.head, written=now))
             manifest.write(where, old)
-    return BuildState(config, content, output, where, stamp, inputs, files, problems, old, mend)
+        last = old.head if old is not None else None
+    unchanged = last is not None and last.inputs == inputs and last.stamp == stamp and not mend
+    if last is not None and old is None and not unchanged:  # this build has work: it needs the rest
+        old = manifest.read(where)
+        last = old.head if old is not None else None
+    return BuildState(config, content, output, where, stamp, inputs, files, problems, last, old, mend, unchanged)

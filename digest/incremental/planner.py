@@ -63,7 +63,7 @@ def _whole(state: BuildState, loaded: Loaded) -> Plan:
     previous = {path: digest for path, (_, _, digest) in made_from.items()}
     todo = [job for job in jobs if job.path not in made_from or made_from[job.path][0] != fingerprints[job.path]]
     files = _whole_site(state, loaded, jobs, content)
-    if old.stamp != state.stamp or len(todo) > len(jobs) // 2:  # most of the site: a new one, swapped in whole
+    if old.head.stamp != state.stamp or len(todo) > len(jobs) // 2:  # most of the site: a new one, swapped in whole
         return Plan(pages, jobs, [jobs], files, False, previous, _never, content, len(jobs), {}, [])
     # An update writes into the live site: pages new to it first, so that no page links to one
     # that is not there yet, then the pages that changed, then the whole-site files.
@@ -163,7 +163,7 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
         files.append(("feeds", functools.partial(feeds.feed_files, site, config, changed_feeds)))
         files.append(("sitemap", functools.partial(discover.sitemap_files, sorted(every_page), config)))
     rewritten = tuple(search.rewritten())
-    pages_count = old.pages + sum(job.path not in previous for job in jobs)
+    pages_count = old.head.pages + sum(job.path not in previous for job in jobs)
 
     def stays(path: str) -> bool:
         return not (rewritten and path.startswith(rewritten))

@@ -97,7 +97,7 @@ def changes(state: BuildState) -> Change:
     """What changed since the last build: only new days (`Days`), or more."""
     parsed = Cache(state.config.root / CACHE_FOLDER / "parsed")
     old = state.old
-    if old is None or old.stamp != state.stamp or state.mend:
+    if old is None or old.head.stamp != state.stamp or state.mend:
         return Change(parsed, manifest.known_hashes(old, state.inputs, state.where), None)
     try:
         days = _days(state, old)
@@ -114,13 +114,13 @@ def everything(state: BuildState, change: Change, reason: str) -> Change:
 
 
 def _days(state: BuildState, old: Manifest) -> Days:
-    new = set(state.inputs) - set(old.inputs)
+    new = set(state.inputs) - set(old.head.inputs)
     if not new:
         raise NotDays("")  # an edit, not new days: nothing to note
     if not _unchanged(old, state.inputs, state.where):
         raise NotDays("a file the last build read has changed or gone")
     catalog_path, store_path, _ = catalog.location(state.where)
-    kept = catalog.read(catalog_path, catalog.made_for(old.stamp, old.content))
+    kept = catalog.read(catalog_path, catalog.made_for(old.head.stamp, old.content))
     if kept is None:
         raise NotDays("the last build's catalog is missing or of another build")
     if kept.tally.lost:
@@ -138,7 +138,7 @@ def _unchanged(old: Manifest, inputs: dict[str, tuple[int, int]], where: Path) -
     """Whether every file the last build read is still there with the same bytes: a file whose
     size and time do not vouch for them (see `manifest.RACY`) is read and hashed."""
     known = manifest.known_hashes(old, inputs, where)
-    for path in old.inputs:
+    for path in old.head.inputs:
         if path not in known:
             try:
                 if path not in inputs or file_hash(Path(path).read_bytes()) != old.hashes.get(path):
@@ -214,7 +214,7 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
     if not plan.update:  # a new folder: all it holds, this build wrote
         size = grown
     elif state.old is not None and not state.mend:
-        size = state.old.size + grown
+        size = state.old.head.size + grown
     else:  # files were changed or removed by hand: their sizes are not known, so they are counted
         size = folder_size(state.output)
     marker = manifest.marker_identity(state.output / MARKER)
@@ -231,10 +231,10 @@ def save(state: BuildState, change: Change, plan: Plan, loaded: Loaded, made: di
         catalog_path = catalog.location(state.where).catalog
         made_for = catalog.made_for(state.stamp, plan.content)
         catalog.write(catalog_path, _added_to(days.catalog, loaded, made_for, identity, plan))
-    written = manifest.output_state(state.output, outputs)
-    summary, pages, hashes = loaded.summary(), plan.pages_count, loaded.by_path
-    new = Manifest(state.inputs, state.stamp, outputs, marker, plan.content, summary, pages, hashes, written, size)
-    manifest.write(state.where, new)
+    watched = manifest.watch(outputs)
+    written = manifest.output_state(state.output, watched)
+    head = manifest.Head(state.inputs, state.stamp, marker, written, watched, loaded.summary(), plan.pages_count, size)
+    manifest.write(state.where, Manifest(head, plan.content, loaded.by_path, outputs))
     return size
 
 
