@@ -78,15 +78,15 @@ def read(path: Path | str, kind: type[T]) -> T | None:
         raise Unfit(f"{path}: {unfit}") from None
 
 
-def read_bytes(path: Path | str) -> bytes | None:
-    """The bytes of the regular file at `path` (see `open_file`); None when there is nothing
-    there, `Unfit` when there is something else."""
+def read_bytes(path: Path | str, first_line: bool = False) -> bytes | None:
+    """The bytes of the regular file at `path` (see `open_file`), or only its first line, with
+    its end; None when there is nothing there, `Unfit` when there is something else."""
     fd = open_file(path)
     if fd is None:
         return None
     try:
         with os.fdopen(os.dup(fd), "rb") as file:
-            data: bytes = file.read()
+            data: bytes = file.readline() if first_line else file.read()
             return data
     except OSError as exc:
         raise Unfit(f"{path}: cannot be read ({exc.strerror})") from None

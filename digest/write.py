@@ -6,7 +6,7 @@ A full build writes the site into a staging folder beside the output folder and 
 when it is complete (in one atomic step where the system allows), so a failed or interrupted
 build leaves the previous site as it was; the next build removes what a killed one left behind.
 
-An update (a build that found only some input files changed, see `digest.build`) writes into
+An update (a build that found only some input files changed, see `digest.pipeline`) writes into
 the output folder itself, so that unchanged files are not touched: each file is replaced in
 one step (a reader sees the old file or the new one, never a part), new pages are written
 before the pages that link to them, and removed pages go last. A killed update leaves no

@@ -37,8 +37,8 @@ class BuildState:
     last: Head | None
     """The first line of the last build's manifest; None for a first or full build."""
     old: Manifest | None
-    """The last build's whole manifest, read only when this build has work (`unchanged` is
-    false); None for a first or full build."""
+    """The last build's whole manifest, read only when this build has work, or the output
+    files' state has changed since; None for a first or full build."""
     mend: set[str]
     """Output files removed or changed since the last build, to make again."""
     unchanged: bool
@@ -54,14 +54,20 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
     files = list(found)
     inputs = {path: status for path, status in found.items() if status is not None}
 
+    marker = manifest.marker_identity(output / MARKER)
+
+    def ours(found: Manifest | None) -> Manifest | None:
+        """`found`, unless the output folder is no longer the one it describes."""
+        return found if found is not None and found.head.marker == marker else None
+
     last = None if full else manifest.read_head(where)
-    if last is not None and last.marker != manifest.marker_identity(output / MARKER):
-        last = None  # the output folder is no longer the one this manifest describes
+    if last is not None and last.marker != marker:
+        last = None
     old, mend = None, set()
     # Output files removed or changed since the last build are made again, as if it had not made
     # them: found by their sizes and times, then confirmed by their bytes.
     if last is not None and (now := manifest.output_state(output, last.watched)) != last.written:
-        old = manifest.read(where)
+        old = ours(manifest.read(where))
         if old is not None and (mend := manifest.damaged(output, old.outputs)):
             old = dataclasses.replace(old, outputs={p: v for p, v in old.outputs.items() if p not in mend})
         elif old is not None:  # only times changed (a file of the reader's added beside ours): nothing to mend
@@ -70,6 +76,6 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
         last = old.head if old is not None else None
     unchanged = last is not None and last.inputs == inputs and last.stamp == stamp and not mend
     if last is not None and old is None and not unchanged:  # this build has work: it needs the rest
-        old = manifest.read(where)
+        old = ours(manifest.read(where))
         last = old.head if old is not None else None
     return BuildState(config, content, output, where, stamp, inputs, files, problems, last, old, mend, unchanged)

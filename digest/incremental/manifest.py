@@ -82,18 +82,20 @@ def location(config: Config, output: Path) -> Path:
 
 
 def read_head(path: Path) -> Head | None:
-    """The first line of the manifest at `path` (see `read`)."""
-    found = _read_head(path)
-    return found[0] if found is not None else None
+    """The first line of the manifest at `path`, read without the rest (see `read`)."""
+    data = codec.read_bytes(path, first_line=True)
+    return _head(path, data)[0] if data is not None else None
 
 
 def read(path: Path) -> Manifest | None:
     """The manifest at `path`; None when there is none or it is of another version (it is then
     ignored), `codec.Unfit` when the file is not a manifest."""
-    found = _read_head(path)
-    if found is None:
+    data = codec.read_bytes(path)
+    if data is None:
         return None
-    head, rest = found
+    head, rest = _head(path, data)
+    if head is None:
+        return None
     try:
         made = codec.make(codec.parse(rest), _Rest)
         if not urls.all_inside(made.outputs):
@@ -103,20 +105,18 @@ def read(path: Path) -> Manifest | None:
     return Manifest(head, *made)
 
 
-def _read_head(path: Path) -> tuple[Head, bytes] | None:
-    """The manifest's first line, read, and the bytes of the rest."""
-    data = codec.read_bytes(path)
-    if data is None:
-        return None
+def _head(path: Path, data: bytes) -> tuple[Head | None, bytes]:
+    """The manifest's first line, read from its bytes `data` (None when it is of another
+    version), and the bytes of the rest."""
     first, _, rest = data.partition(b"\n")
     try:
         raw = codec.parse(first)
         if isinstance(raw, dict) and type(raw.get("format")) is int:  # as versions before 4 wrote it
-            return None
+            return None, rest
         if not (isinstance(raw, list) and len(raw) == 2 and type(raw[0]) is int):
             raise codec.Unfit("not a manifest")
         if raw[0] != VERSION:
-            return None
+            return None, rest
         head = codec.make(raw[1], Head)
         if not urls.all_inside(_named(head.watched)):
             raise codec.Unfit("an output path outside the output folder")
