@@ -53,12 +53,11 @@ def load(config: Config, content: Path, output: Path, full: bool, templates: Seq
     found = input_status(content, problems) if content.is_dir() else {}
     files = list(found)
     inputs = {path: status for path, status in found.items() if status is not None}
-
     marker = manifest.marker_identity(output / MARKER)
 
-    def ours(found: Manifest | None) -> Manifest | None:
-        """`found`, unless the output folder is no longer the one it describes."""
-        return found if found is not None and found.head.marker == marker else None
+    def ours(whole: Manifest | None) -> Manifest | None:
+        """`whole`, unless the output folder is no longer the one it describes."""
+        return whole if whole is not None and whole.head.marker == marker else None
 
     last = None if full else manifest.read_head(where)
     if last is not None and last.marker != marker:
