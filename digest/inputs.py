@@ -18,7 +18,7 @@ from digest.config import Config
 from digest.errors import Diagnostic, DigestError
 from digest.hashing import file_hash
 from digest.listing import input_files, readable
-from digest.model import DigestFile
+from digest.model import DigestFile, Record
 from digest.profile import Profile
 from digest.progress import Progress, quiet
 from digest.site import Site, build_site
@@ -144,8 +144,12 @@ def read_files(
     """Read and parse `files` (see `load`)."""
     profile = profile or Profile()
     hashes: dict[str, str] = {}
+    shared = _SharedTexts()
     with profile.stage("read"):
-        opened = [_open(file, root, content, hashes, before, known) for file in files]
+        opened: list[_Opened] = []
+        for name in files:
+            opened.append(_open(name, root, content, hashes, before, known))
+            shared.share(opened[-1].parsed)  # before the next is decoded, into the memory this frees
         by_path = {os.fsdecode(file): o.digest for file, o in zip(files, opened, strict=True) if o.digest}
     unparsed = [(o.name, o.content_path, o.data) for o in opened if o.data is not None and o.parsed is None]
     parsed = workers.parse(unparsed, jobs)
@@ -157,6 +161,7 @@ def read_files(
             with profile.stage("parse"):
                 file.parsed, kept = next(parsed)
                 before.put(file.key, kept)
+                shared.share(file.parsed)
         found = list(file.diagnostics)
         if file.parsed is not None:
             digest, reported, counted = file.parsed
@@ -166,6 +171,39 @@ def read_files(
                 digests.append(digest)
         by_file[os.fsdecode(path)] = found
     return Read(digests, by_file, tally, hashes, by_path)
+
+
+class _SharedTexts:
+    """One copy of each text a paper's records repeat. A paper listed again on a later day
+    comes with the same abstract, read from another file: in the real history, 432,000 texts of
+    146,000 records repeat the record before them, 173 of the 326 MB all texts take. Worker
+    processes forked from the build copy the memory they touch, so each copy cost again there:
+    sharing them took the peak of a full build's processes from 2.0 to 1.5 GiB.
+
+    A record's text becomes the earlier record's equal string: the same value, so nothing that
+    reads it can tell, and the record stays frozen in all but the identity of its strings."""
+
+    TEXTS = ("abstract_en", "abstract_zh", "title", "title_zh", "summary_zh", "summary_en")
+
+    def __init__(self) -> None:
+        self._last: dict[str, Record] = {}
+        """arXiv ID → the last record read of that paper."""
+
+    def share(self, parsed: workers.Parsed | None) -> None:
+        if parsed is None or parsed.digest is None:
+            return
+        last = self._last
+        for record in parsed.digest.records:
+            if not record.arxiv_id:
+                continue
+            earlier = last.get(record.arxiv_id)
+            last[record.arxiv_id] = record
+            if earlier is None:
+                continue
+            for name in self.TEXTS:
+                text, known = getattr(record, name), getattr(earlier, name)
+                if text is not known and text == known:
+                    object.__setattr__(record, name, known)
 
 
 def _each_once(files: Iterable[Path]) -> list[Path]:

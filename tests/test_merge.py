@@ -11,6 +11,7 @@ from conftest import AUDIT, REPO, SHARED
 
 from digest.build import build
 from digest.config import load_config
+from digest.incremental.cache import Cache
 from digest.inputs import load
 from digest.model import Revision
 
@@ -257,3 +258,23 @@ def test_a_site_of_venues_alone_opens_on_its_venues(tmp_path: Path) -> None:
     build(load_config(site / "site.toml"))
     home = (site / "public" / "index.html").read_text(encoding="utf-8")
     assert 'id="today"' not in home and 'href="venues/iclr-2024.html"' in home
+
+
+def test_a_text_a_paper_repeats_on_later_days_is_kept_once(tmp_path: Path) -> None:
+    """Each record keeps the text its own file gives, but an abstract the next day repeats is
+    the same string as the first day's, not a copy: read fresh and read from the parse cache."""
+    same = daily(("2401.00001", "A paper"), ("2401.00002", "Another"))
+    changed = same.replace("Abstract 1.", "Abstract 1, revised.")
+    site = make_site(tmp_path, {"arxiv/2024-01-01/cs.CL.md": same, "arxiv/2024-01-02/cs.CL.md": same,
+                                "arxiv/2024-01-03/cs.CL.md": changed})  # fmt: skip
+    config = load_config(site / "site.toml")
+    cache = tmp_path / "cache"
+    for parsed in (None, Cache(cache), Cache(cache)):  # parsed; parsed and kept; from the cache
+        loaded = load(config, parsed=parsed)
+        first = next(p for p in loaded.site.papers if p.arxiv_id == "2401.00001")
+        records = sorted(first.appearances, key=lambda r: r.source)
+        assert [r.abstract_en for r in records] == ["Abstract 1.", "Abstract 1.", "Abstract 1, revised."]
+        assert records[1].abstract_en is records[0].abstract_en
+        assert records[1].title is records[0].title and records[1].summary_zh is records[0].summary_zh
+        assert records[2].title is records[0].title
+        assert first.abstract_en == "Abstract 1, revised."  # the newest text, as before
