@@ -14,6 +14,7 @@ small, everything runs in the build's own process.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import multiprocessing.pool
@@ -166,11 +167,25 @@ def _forked(workers: int) -> Iterator[multiprocessing.pool.Pool]:
     until one writes to it; the collector would write to every object it visits, so it leaves
     them alone meanwhile."""
     gc.freeze()
+    _release_freed_memory()
     try:
         with _pool(workers) as pool:
             yield pool
     finally:
         gc.unfreeze()
+
+
+def _release_freed_memory() -> None:
+    """Give the system back the memory the build has freed but still holds (glibc's
+    `malloc_trim`). Reading the site frees about half of what it took (files decoded from the
+    parse cache, texts shared after reading: 350 of 680 MB on the whole history); held, it stays
+    in the build's memory, shared with each forked worker, which copies every page of it that
+    it allocates into. Where the C library has no such call, nothing is done."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
 
 
 def _parse_in_worker(index: int) -> tuple[Parsed, bytes]:
