@@ -3,9 +3,10 @@ written, by worker processes (processes, not threads: this is Python code, which
 otherwise run one thread at a time).
 
 The workers are forked from the build, so they start with the site already in memory and
-nothing large crosses between processes: the build hands out slices of its list of pages,
-each worker renders and writes its slices itself, and hands back only the hashes of what it
-wrote, and timings. Parsing works the same way, one input file at a time. Every page is
+nothing large crosses between processes: the build's list of pages is cut into slices, each
+worker takes the next slice not yet taken, renders and writes it itself, and hands back only
+the hashes of what it wrote, and timings. The build's own process takes slices too, as one of
+the workers. Parsing works the same way, one input file at a time. Every page is
 rendered on its own from the same data, so the output is the same, byte for byte, whatever the
 number of workers. Where `fork` is missing (Windows, macOS's default is `spawn`) or the work is
 small, everything runs in the build's own process.
@@ -81,7 +82,7 @@ Task = Callable[[Target], Done]
 
 
 # What forked workers inherit: set in the build's process just before forking.
-_shared: tuple[Pages, list[PageJob], Target, list[Task]] | None = None
+_shared: tuple[Pages, list[PageJob], Target, list[Task], list[tuple[int, int]], _Claims] | None = None
 _files: Sequence[tuple[str, str, bytes]] = ()
 
 
@@ -97,7 +98,13 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     """Render and write every job, and run every task, on `workers` processes (0: one per core,
     or none for a small site); yields each slice's `Done` as it finishes (in no fixed order).
     Whole-site tasks work through the whole site (the search index reads every paper), so a
-    large site gets workers for them even when few pages changed."""
+    large site gets workers for them even when few pages changed.
+
+    The build's own process is one of them: it renders slices too, taking each from the same
+    count as the workers (`_Claims`). A worker copies every page of memory whose objects it
+    reads (CPython writes their reference counts), so one worker fewer is one copy fewer of
+    the papers it renders. The whole-site tasks go to the workers, which start them first so
+    that they end with the pages; the build shows progress between its slices."""
     global _shared
     slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
     large = len(jobs) >= ALONE or (bool(tasks) and len(pages.site.papers) >= ALONE)
@@ -108,16 +115,51 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
         for start, end in slices:
             yield _collecting(_slice, pages, jobs, target, start, end)
         return
-    _shared = (pages, jobs, target, tasks)
+    claims = _Claims(len(slices))
+    _shared = (pages, jobs, target, tasks, slices, claims)
     try:
-        with _forked(processes) as pool:
-            # The whole-site tasks are the longest: they start first, so they end with the pages.
+        with _forked(processes - 1 if slices else processes) as pool:
             running = [pool.apply_async(_task_in_worker, (index,)) for index in range(len(tasks))]
-            yield from pool.imap_unordered(_slice_in_worker, slices)
+            rendered = pool.imap_unordered(_slice_in_worker, range(len(slices)))  # each takes the next slice
+            while (claimed := claims.take()) is not None:
+                yield _collecting(_slice, pages, jobs, target, *slices[claimed])
+                yield from _ready(rendered)
+            yield from (done for done in rendered if done.pages)
             for result in running:
                 yield result.get()
     finally:
         _shared = None
+
+
+class _Claims:
+    """The slices taken so far, counted across the build's process and its workers: each slice
+    is rendered once, by whichever process takes it first."""
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._taken = context.RawValue("l", 0)  # shared with the workers forked after this
+        self._lock = context.Lock()
+        self._count = count
+
+    def take(self) -> int | None:
+        """The next slice not yet taken, or None when all are."""
+        with self._lock:
+            taken: int = self._taken.value
+            if taken >= self._count:
+                return None
+            self._taken.value = taken + 1
+            return taken
+
+
+def _ready(results: multiprocessing.pool.IMapIterator[Done]) -> Iterator[Done]:
+    """The workers' results that have arrived, without waiting for more."""
+    while True:
+        try:
+            done = results.next(timeout=0)
+        except (multiprocessing.TimeoutError, StopIteration):
+            return
+        if done.pages:  # a worker that found every slice taken has nothing to say
+            yield done
 
 
 def parse(files: Sequence[tuple[str, str, bytes]], workers: int = 0) -> Iterator[tuple[Parsed, bytes]]:
@@ -218,15 +260,17 @@ def _start_worker() -> None:
     gc.enable()
 
 
-def _slice_in_worker(bounds: tuple[int, int]) -> Done:
+def _slice_in_worker(_token: int) -> Done:
+    """The next slice no process has taken, rendered; nothing when all are taken."""
     assert _shared is not None, "workers are forked from run()"
-    pages, jobs, target, _ = _shared
-    return _slice(pages, jobs, target, *bounds)
+    pages, jobs, target, _, slices, claims = _shared
+    claimed = claims.take()
+    return Done() if claimed is None else _slice(pages, jobs, target, *slices[claimed])
 
 
 def _task_in_worker(index: int) -> Done:
     assert _shared is not None, "workers are forked from run()"
-    _, _, target, tasks = _shared
+    _, _, target, tasks, _, _ = _shared
     try:
         return _task(target, tasks, index)
     finally:  # the search index's terms, 360 MB at their peak on the whole history, are freed

@@ -39,7 +39,7 @@ def task(target):
     before = resident()
     return digest.workers.Done()
 
-digest.workers._shared = (None, [], None, [task])
+digest.workers._shared = (None, [], None, [task], [], None)
 digest.workers._task_in_worker(0)  # as a worker runs it
 print(before, resident())
 """
@@ -55,3 +55,24 @@ def test_memory_freed_goes_back_to_the_system(program: str) -> None:
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     before, after = map(int, run.stdout.split())
     assert before - after >= 60, f"resident memory {before} MB before, {after} MB after"
+
+
+def test_the_build_renders_pages_as_one_of_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slice of pages is rendered once, by the build's own process or its one worker (of
+    two): a third process would be one more copy of the papers it reads."""
+    import os
+    import time
+
+    from digest import workers
+
+    def render(pages: object, jobs: list[int], target: object, start: int, end: int) -> workers.Done:
+        time.sleep(0.005)
+        return workers.Done(hashes={str(start): str(os.getpid())}, pages=end - start)
+
+    monkeypatch.setattr(workers, "_slice", render)
+    jobs = list(range(40 * workers.SLICE))
+    made = [done for done in workers.run(None, jobs, None, [], 2) if done.pages]  # type: ignore[arg-type]
+    slices = [start for done in made for start in done.hashes]
+    assert sorted(map(int, slices)) == list(range(0, len(jobs), workers.SLICE)), "each slice once"
+    renderers = {pid for done in made for pid in done.hashes.values()}
+    assert str(os.getpid()) in renderers and len(renderers) == 2, renderers
