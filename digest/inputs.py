@@ -176,11 +176,12 @@ def read_files(
 class _SharedTexts:
     """One copy of each text a paper's records repeat. A paper listed again on a later day
     comes with the same abstract, read from another file: in the real history, 432,000 texts of
-    146,000 records repeat the record before them, 173 of the 326 MB all texts take. Worker
-    processes forked from the build copy the memory they touch, so each copy cost again there:
-    sharing them took the peak of a full build's processes from 2.0 to 1.5 GiB.
+    146,000 records repeat those of another record of the same paper, 173 of the 326 MB all
+    texts take. Worker processes forked from the build copy the memory they touch, so each copy
+    cost again there: sharing them took the peak of a full build's processes from 2.0 to 1.5 GiB.
 
-    A record's text becomes the earlier record's equal string: the same value, so nothing that
+    A record's text becomes the equal string of the record of the same paper read before it
+    (files from the parse cache are read before those parsed): the same value, so nothing that
     reads it can tell, and the record stays frozen in all but the identity of its strings."""
 
     TEXTS = ("abstract_en", "abstract_zh", "title", "title_zh", "summary_zh", "summary_en")

@@ -15,7 +15,6 @@ small, everything runs in the build's own process.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import multiprocessing.pool
@@ -183,16 +182,20 @@ def _collecting(work: Callable[..., Done], *arguments: Any) -> Done:
     """`work(*arguments)` with the cyclic garbage collector on, even in a build that paused it
     (`collector_paused`): rendering makes garbage with cycles (Jinja's contexts).
     What exists before is the site, not garbage: frozen, the collector leaves it alone (going
-    through the objects of 100,000 papers costs it half a second each time)."""
+    through the objects of 100,000 papers costs it half a second each time). In the build's own
+    process while it has workers, the site is frozen already (`_forked`), and stays so."""
     enabled = gc.isenabled()
+    frozen = gc.get_freeze_count() > 0
     try:
-        gc.freeze()
+        if not frozen:
+            gc.freeze()
         gc.enable()
         return work(*arguments)
     finally:
         if not enabled:
             gc.disable()
-        gc.unfreeze()
+        if not frozen:
+            gc.unfreeze()
 
 
 def _processes(workers: int, large: bool) -> int:
@@ -209,8 +212,8 @@ def _forked(workers: int) -> Iterator[multiprocessing.pool.Pool]:
     until one writes to it; the collector would write to every object it visits, so it leaves
     them alone meanwhile."""
     gc.freeze()
-    _release_freed_memory()
     try:
+        _release_freed_memory()
         with _pool(workers) as pool:
             yield pool
     finally:
@@ -222,11 +225,15 @@ def _release_freed_memory() -> None:
     `malloc_trim`). Reading the site frees about half of what it took (files decoded from the
     parse cache, texts shared after reading: 350 of 680 MB on the whole history); held, it stays
     in the build's memory, shared with each forked worker, which copies every page of it that
-    it allocates into. Where the C library has no such call, nothing is done."""
+    it allocates into. A worker does the same after a whole-site task, before it renders pages.
+    Where the C library has no such call, nothing is done."""
     try:
+        import ctypes  # here: not every Python has it, and only a build with workers needs it
+
         trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):
+    except (ImportError, AttributeError, OSError):
         return
+    trim.argtypes = [ctypes.c_size_t]
     trim(0)
 
 
