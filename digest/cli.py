@@ -70,7 +70,7 @@ def main() -> None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Worker processes that parse files and render pages (default: one per core).",
+    help="Processes that parse files and render pages (default: one per core).",
 )
 @click.option("--full", is_flag=True, help="Render and write every page, even those that have not changed.")
 @click.option("--profile", is_flag=True, help="Print the time spent in each stage and the slowest templates.")
