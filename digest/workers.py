@@ -105,9 +105,11 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     the papers it renders. The whole-site tasks go to the workers, which start them first so
     that they end with the pages; the build shows progress between its slices."""
     global _shared
-    slices = [(start, min(start + SLICE, len(jobs))) for start in range(0, len(jobs), SLICE)]
     large = len(jobs) >= ALONE or (bool(tasks) and len(pages.site.papers) >= ALONE)
-    processes = min(_processes(workers, large), len(tasks) + len(slices))  # no idle workers
+    processes = _processes(workers, large)
+    size = _slice_size(len(jobs), processes)
+    slices = [(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+    processes = min(processes, len(tasks) + len(slices))  # no idle workers
     if processes <= 1:
         for index in range(len(tasks)):
             yield _collecting(_task, target, tasks, index)
@@ -128,6 +130,14 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
                 yield result.get()
     finally:
         _shared = None
+
+
+def _slice_size(jobs: int, processes: int) -> int:
+    """`SLICE` pages, or fewer when there are few: a few slices for each process, so that the
+    worker whose whole-site tasks end first takes the pages the others have not started. (An
+    update's 50 pages in one slice were rendered by one process while the others, their tasks
+    done, had nothing left to take.)"""
+    return max(1, min(SLICE, -(-jobs // (4 * processes))))
 
 
 class _Claims:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -83,3 +84,28 @@ def test_the_build_renders_pages_as_one_of_its_workers(monkeypatch: pytest.Monke
     assert sorted(map(int, slices)) == list(range(0, len(jobs), workers.SLICE)), "each slice once"
     renderers = {pid for done in made for pid in done.hashes.values()}
     assert str(build) in renderers and len(renderers) == 2, renderers
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
+def test_a_small_update_shares_its_pages_with_the_worker_done_with_its_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update renders few pages beside the whole-site tasks: they come in slices small enough
+    that the worker, its task done, takes some of them instead of waiting for the build."""
+    build = os.getpid()
+
+    def render(pages: object, jobs: list[int], target: object, start: int, end: int) -> workers.Done:
+        time.sleep(0.1 * (end - start))
+        return workers.Done(hashes={str(start): str(os.getpid())}, pages=end - start)
+
+    def task(target: object) -> workers.Done:
+        time.sleep(0.2)
+        return workers.Done(task="search index")
+
+    monkeypatch.setattr(workers, "_slice", render)
+    pages = SimpleNamespace(site=SimpleNamespace(papers=range(workers.ALONE)))  # a large site: workers for its tasks
+    jobs = list(range(40))
+    made = list(workers.run(pages, jobs, None, [task], 2))  # type: ignore[arg-type, list-item]
+    rendered = [(int(start), pid) for done in made for start, pid in done.hashes.items() if done.pages]
+    assert sum(done.pages for done in made) == len(jobs)
+    assert len(rendered) > 1, "one slice: the worker found nothing left to take"
+    renderers = {pid for _, pid in rendered}
+    assert str(build) in renderers and len(renderers) == 2, rendered
