@@ -38,15 +38,15 @@ class Made(NamedTuple):
 
 def run(state: BuildState, progress: Progress, profile: Profile, jobs: int) -> Made:
     """Read, merge, plan, render, write and keep what changed since the last build (`state`)."""
-    with profile.stage("check"):
-        change = changes(state)
-    opened = change.days  # its paper store is open until the end, whatever happens
-    try:
-        with collector_paused():
+    with collector_paused():  # the catalog alone is a million objects
+        with profile.stage("check"):
+            change = changes(state)
+        opened = change.days  # its paper store is open until the end, whatever happens
+        try:
             loaded, plan, change, (written, size) = _update(state, change, progress, profile, jobs)
-    finally:
-        if opened is not None:
-            opened.store.close()
+        finally:
+            if opened is not None:
+                opened.store.close()
     site = None if change.days is not None else loaded.site
     return Made(loaded.summary(), plan.pages_count, written, size, plan.update, site)
 
