@@ -106,10 +106,9 @@ def run(pages: Pages, jobs: list[PageJob], target: Target, tasks: list[Task], wo
     that they end with the pages; the build shows progress between its slices."""
     global _shared
     large = len(jobs) >= ALONE or (bool(tasks) and len(pages.site.papers) >= ALONE)
-    processes = _processes(workers, large)
+    processes = min(_processes(workers, large), len(tasks) + -(-len(jobs) // SLICE))  # no idle workers
     size = _slice_size(len(jobs), processes)
     slices = [(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
-    processes = min(processes, len(tasks) + len(slices))  # no idle workers
     if processes <= 1:
         for index in range(len(tasks)):
             yield _collecting(_task, target, tasks, index)
@@ -136,7 +135,10 @@ def _slice_size(jobs: int, processes: int) -> int:
     """`SLICE` pages, or fewer when there are few: a few slices for each process, so that the
     worker whose whole-site tasks end first takes the pages the others have not started. (An
     update's 50 pages in one slice were rendered by one process while the others, their tasks
-    done, had nothing left to take.)"""
+    done, had nothing left to take.) The processes are counted first, by `SLICE`: smaller
+    slices never make more of them, and one process renders `SLICE` pages at a time."""
+    if processes <= 1:
+        return SLICE
     return max(1, min(SLICE, -(-jobs // (4 * processes))))
 
 

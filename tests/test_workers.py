@@ -109,3 +109,16 @@ def test_a_small_update_shares_its_pages_with_the_worker_done_with_its_tasks(mon
     assert len(rendered) > 1, "one slice: the worker found nothing left to take"
     renderers = {pid for _, pid in rendered}
     assert str(build) in renderers and len(renderers) == 2, rendered
+
+
+def test_small_slices_start_no_more_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes are counted by `SLICE` pages before the slices are cut: five pages asked of
+    eight workers are rendered in the build's own process, not in five forked ones."""
+
+    def render(pages: object, jobs: list[int], target: object, start: int, end: int) -> workers.Done:
+        return workers.Done(hashes={str(start): str(os.getpid())}, pages=end - start)
+
+    monkeypatch.setattr(workers, "_slice", render)
+    made = list(workers.run(None, list(range(5)), None, [], 8))  # type: ignore[arg-type]
+    assert sum(done.pages for done in made) == 5
+    assert {pid for done in made for pid in done.hashes.values()} == {str(os.getpid())}
