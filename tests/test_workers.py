@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -122,3 +123,23 @@ def test_small_slices_start_no_more_processes(monkeypatch: pytest.MonkeyPatch) -
     made = list(workers.run(None, list(range(5)), None, [], 8))  # type: ignore[arg-type]
     assert sum(done.pages for done in made) == 5
     assert {pid for done in made for pid in done.hashes.values()} == {str(os.getpid())}
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["in the build's process", "in a worker"])
+def test_whole_site_tasks_run_with_the_collector_paused(processes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search index makes millions of lists and no garbage with cycles: the collector
+    going through them as they grow was a quarter of its time. Pages, which make such garbage,
+    still render with it on."""
+
+    def task(target: object) -> workers.Done:
+        return workers.Done(hashes={"task": str(gc.isenabled())}, task="search index")
+
+    def render(pages: object, jobs: list[int], target: object, start: int, end: int) -> workers.Done:
+        return workers.Done(hashes={str(start): str(gc.isenabled())}, pages=end - start)
+
+    pages = SimpleNamespace(site=SimpleNamespace(papers=range(workers.ALONE)))  # a large site: workers for its tasks
+    monkeypatch.setattr(workers, "_slice", render)
+    made = list(workers.run(pages, list(range(3)), None, [task], processes))  # type: ignore[arg-type, list-item]
+    collecting = {name: value for done in made for name, value in done.hashes.items()}
+    assert collecting.pop("task") == "False"
+    assert set(collecting.values()) == {"True"}, collecting
