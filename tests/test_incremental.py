@@ -513,7 +513,8 @@ def test_search_keys_are_made_again_only_for_papers_that_changed(site: Path, mon
 
 def test_a_new_day_leaves_the_earlier_segments_of_the_search_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The terms are split into segments of whole days, so a day later than all others changes
-    the files of the last segment (which it joins, or follows) and no others."""
+    the files of the last segment (which it joins, or follows) and no others. The cache keeps
+    each segment, and the part of the last alone, which the new day's papers extend."""
     from digest import search
 
     monkeypatch.setattr(search, "SEGMENT_SIZE", 60)
@@ -521,8 +522,10 @@ def test_a_new_day_leaves_the_earlier_segments_of_the_search_index(site: Path, m
     before = identities(site / "public" / "search" / "t")
     segments = {path.split("/")[0] for path in before}
     assert len(segments) > 3
-    add_corpus_file(site, CORPUS[-1])
-    assert run(site).kind == "update"
+    kept = list((site / CACHE_FOLDER / "search").glob("*.json"))
+    assert len(kept) == len(segments) + 2, "each segment, the last one's part, the papers' keys"
+    new_day = next(f for f in CORPUS if f.parent.name == "2026-08-13")  # the last day that lists papers
+    assert set().union(*indexed_dates(site, monkeypatch, lambda: add_corpus_file(site, new_day))) == {"2026-08-13"}
     after = identities(site / "public" / "search" / "t")
     changed = {path.split("/")[0] for path in after if before.get(path) != after[path]}
     last = str(len(segments) - 1)

@@ -1,7 +1,9 @@
 """The search index (`digest.search`) made from what earlier builds kept of it.
 
-The cache keeps each segment twice, under the `search_key`s of its days' papers: as its files
-hold it (`Segment`), and as a `Part` that days after it extend (`search.join`). A build writes
+The cache keeps each segment under the `search_key`s of its days' papers, as its files hold it
+(`Segment`), and the last segment a second time, as a `Part` that days after it extend
+(`search.join`): new days never extend another, since `search.segments` cuts the days from the
+first on. A build writes
 again the segments whose papers changed. A segment that only gained days at its end, as the
 last one does each day, is its kept part joined with the part of the new days' papers; any
 other (a paper of an earlier day listed again with new text, or no cache) is made from all
@@ -38,10 +40,11 @@ def search_files(
     layout: list[tuple[int, int]] = []
     kept: list[tuple[str, str, int, int]] = []
     all_day_keys = [cache.key(*day) for day in keys]
-    for number, (start, end) in enumerate(search.segments([len(day) for day in days])):
+    runs = search.segments([len(day) for day in days])
+    for number, (start, end) in enumerate(runs):
         day_keys = all_day_keys[start:end]
         key, part_key = _keys(cache, number, day_keys)
-        segment = _kept_segment(cache, key, day_keys, lambda day: days[day], start)
+        segment = _kept_segment(cache, key, day_keys, lambda day: days[day], start, number == len(runs) - 1)
         yield from search.term_files(number, segment)
         documents += segment.documents
         layout.append((len(segment.documents), segment.shards))
@@ -64,10 +67,11 @@ def _part_key(cache: Cache, day_keys: Sequence[str]) -> str:
 
 
 def _kept_segment(
-    cache: Cache, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int
+    cache: Cache, key: str, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int, last: bool
 ) -> Segment:
     """The segment kept under `key`, of the days from `start` (kept under `day_keys`), as the
-    cache keeps it or made from its part (`_part`; `papers` gives a day's papers)."""
+    cache keeps it or made from its part (`_part`; `papers` gives a day's papers), which is
+    kept if the segment is the `last`."""
     segment = cache.get(key, Segment)
     if segment is not None:
         _check_documents(segment.documents)
@@ -75,15 +79,16 @@ def _kept_segment(
             raise codec.Unfit(f"a search segment of {segment.shards} shards")
         cache.keep(_part_key(cache, day_keys))
         return segment
-    segment = search.segment_of(_part(cache, day_keys, papers, start))
+    segment = search.segment_of(_part(cache, day_keys, papers, start, last))
     cache.put(key, codec.encode(segment))
     return segment
 
 
-def _part(cache: Cache, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int) -> Part:
+def _part(cache: Cache, day_keys: list[str], papers: Callable[[int], Sequence[Paper]], start: int, keep: bool) -> Part:
     """The part of the days from `start` (kept under `day_keys`): the part kept for the most of
     its first days, joined with the part of the papers of the days after them; or, when none
-    is kept, the part of all their papers. It is kept in place of the shorter one."""
+    is kept, the part of all their papers. It is kept in place of the shorter one if `keep`
+    (a part is about as large as its segment, 13 MB of 8,000 papers: only the last is kept)."""
     for known in range(len(day_keys), 0, -1):
         kept = cache.get(_part_key(cache, day_keys[:known]), Part)
         if kept is not None:
@@ -97,7 +102,8 @@ def _part(cache: Cache, day_keys: list[str], papers: Callable[[int], Sequence[Pa
     if kept is not None:
         part = search.join([kept, part])
         cache.discard(_part_key(cache, day_keys[:known]))
-    cache.put(_part_key(cache, day_keys), codec.encode(part))
+    if keep:
+        cache.put(_part_key(cache, day_keys), codec.encode(part))
     return part
 
 
@@ -180,7 +186,8 @@ class Addition:
     def _segment(self, number: int, papers: Callable[[str], Paper], cache: Cache) -> Segment:
         start, end = self.runs[number]
         day_papers = lambda day: [papers(paper) for paper in self.days[day]]  # noqa: E731
-        return _kept_segment(cache, self.segment_keys[number], self.day_keys[start:end], day_papers, start)
+        last = number == len(self.runs) - 1
+        return _kept_segment(cache, self.segment_keys[number], self.day_keys[start:end], day_papers, start, last)
 
     def rewritten(self) -> list[str]:
         """The folders of the segments whose term files are all segment again."""
