@@ -9,6 +9,7 @@ write is relative and names a file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 import traceback
@@ -37,6 +38,8 @@ if TYPE_CHECKING:  # Jinja is imported when pages are made: a build with nothing
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 LISTINGS = (urls.VENUES, urls.CATEGORIES, urls.DATES)
 TEMPLATES = ("home.html", "paper.html", "digest.html", "collection.html", "listing.html", "digests.html", "search.html")
+LIST_TEMPLATES = ("digest.html", "collection.html", "_macros.html", "base.html")
+"""The templates of the pages that list papers (`Pages.lists_alike`)."""
 """The templates of the site's pages (each may extend or import others)."""
 
 
@@ -78,6 +81,25 @@ def environment(config: Config) -> jinja2.Environment:
         abstract_paragraphs=abstract_paragraphs,
     )
     return env
+
+
+def _unlisted(paper: Paper) -> Paper:
+    """`paper` without its records, which lists do not show."""
+    return dataclasses.replace(paper, appearances=(), arxiv=None)
+
+
+def _own_template(env: jinja2.Environment, name: str) -> bool:
+    """Whether the site's template `name` is its own, rather than the built-in one (or a copy)."""
+    import jinja2
+
+    try:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return True
+    try:
+        return source != (builtin_templates() / name).read_text(encoding="utf-8")
+    except OSError:
+        return True
 
 
 def pages_around(number: int, count: int, reach: int = 2) -> list[int | None]:
@@ -195,6 +217,7 @@ class Pages:
         # fingerprint covers that (through its papers' tokens, or directly).
         self._env.globals["has_venues"] = bool(site.venues)
         self._frame = "venues" if site.venues else ""
+        self._own_lists: bool | None = None  # whether the site has its own list templates (`lists_alike`)
         from jinja2 import TemplateError
 
         for name in TEMPLATES:  # compiled once here, not once in each worker process
@@ -267,6 +290,22 @@ class Pages:
         venues = (self._links["venue_pages"].get(venue_label(r.venue, r.year), "") for r in paper.venue_sides)
         first = self._links["date_pages"].get(paper.first_date, "")
         return fingerprint(self._frame, paper.id, paper.page, first, *categories, *venues, *made_of)
+
+    def lists_alike(self, stored: Paper, paper: Paper) -> bool:
+        """Whether the lists that showed `stored` (digest, category, date and all-papers pages)
+        show `paper`, the same paper listed again, alike: the same in all but its records (which
+        a paper's own page shows, and lists do not) and the same channels on each date it was
+        listed on. Then its lists need not be made again. Known of the built-in templates only:
+        a site's own may show anything of a paper in its lists."""
+        if self._own_lists is None:
+            self._own_lists = any(_own_template(self._env, name) for name in LIST_TEMPLATES)
+        if self._own_lists:
+            return False
+        if _unlisted(stored) != _unlisted(paper):
+            return False
+        digests = self.digest_of
+        dates = {digests[record.source].date for record in stored.appearances}
+        return all(channels_on(stored, date, digests) == channels_on(paper, date, digests) for date in dates)
 
     def render(self, job: PageJob) -> bytes:
         site, part = self.site, job.part

@@ -3,6 +3,7 @@ is byte for byte what a clean build would make (issue: scale and speed, points 3
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -509,6 +510,47 @@ def test_search_keys_are_made_again_only_for_papers_that_changed(site: Path, mon
     listed = [p.id for p in papers if any(r.source == source for r in p.appearances)]
     assert sorted(made) == sorted(listed) and made
     assert tree(site / "public") == clean_build(site)
+
+
+def made_pages(site: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> set[str]:
+    """Makes `change` and updates the site; returns the pages the update rendered."""
+    from digest.render import Pages
+
+    rendered: list[str] = []
+    render = Pages.render
+    monkeypatch.setattr(Pages, "render", lambda pages, job: (rendered.append(job.path), render(pages, job))[1])
+    change()
+    assert run(site).kind == "update"
+    monkeypatch.undo()
+    return set(rendered)
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["built-in templates", "the site's own list templates"])
+def test_lists_are_not_made_again_for_papers_listed_again_as_before(
+    site: Path, monkeypatch: pytest.MonkeyPatch, own: bool
+) -> None:
+    """A day that lists earlier papers again, with the same text, in the same channel, makes
+    their own pages again (they list the new day) and its own digest's and date's pages; the
+    lists that showed them before (their categories, their dates, the earlier digests, the
+    pages of all papers) show them alike and are not made again, then or on the next such day.
+    A site's own list templates may show anything of a paper: its lists are made again."""
+    if own:
+        (site / "templates").mkdir()
+        builtin = (REPO / "templates" / "_macros.html").read_text(encoding="utf-8")
+        (site / "templates" / "_macros.html").write_text(builtin + "{# the site's own #}\n", encoding="utf-8")
+        assert run(site).kind == "full"
+    october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
+    add_corpus_file(site, october)
+    assert run(site).kind == "update"
+    for date in ("2024-01-30", "2024-02-01"):
+        made = made_pages(site, monkeypatch, functools.partial(add_corpus_file, site, october, date))
+        lists = {page for page in made if page.startswith(("categories/", "digests/arxiv/2023", "papers.", "papers-"))}
+        if own:
+            assert any(page.startswith("categories/") for page in lists), sorted(made)
+        else:
+            assert lists == set(), sorted(lists)
+        assert any(page.startswith(f"dates/{date}") for page in made) and any(date in page for page in made)
+        assert tree(site / "public") == clean_build(site)
 
 
 def test_a_new_day_leaves_the_earlier_segments_of_the_search_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

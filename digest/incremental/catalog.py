@@ -52,7 +52,10 @@ class Catalog:
     order: list[str]
     """Every paper's ID, in the site's order."""
     tokens: list[str]
-    """Each paper's page fingerprint (`digest.render.Pages.paper_token`), in the same order."""
+    """The token lists know each paper by, in the same order: its page fingerprint
+    (`digest.render.Pages.paper_token`) or, for a paper listed again since that lists show as
+    before (`digest.render.Pages.lists_alike`), the token they knew it by then. Pages that
+    list papers are made from these, and the search index keeps each paper's key by them."""
     first_dates: list[str]
     """Each paper's first date, in the same order."""
     digests: list[Digest]
@@ -342,6 +345,8 @@ class Store:
             os.close(self._fd)
             raise codec.Unfit(f"{path}: {exc}") from None
         self._loaded: dict[str, Paper] = {}
+        self.replaced: dict[str, Paper] = {}
+        """The stored papers that `hold` gave others in place of, by ID."""
 
     def __getitem__(self, paper_id: str) -> Paper:
         paper = self._loaded.get(paper_id)
@@ -361,7 +366,11 @@ class Store:
         return paper
 
     def hold(self, papers: Iterable[Paper]) -> None:
-        """Give out `papers` for their IDs from now on (papers this build changed)."""
+        """Give out `papers` for their IDs from now on (papers this build changed); the stored
+        ones they replace go to `replaced`."""
+        papers = list(papers)
+        stored = [paper.id for paper in papers if paper.id in self.index and paper.id not in self.replaced]
+        self.replaced.update((paper, self[paper]) for paper in stored)
         self._loaded.update((paper.id, paper) for paper in papers)
 
     def append(self, identity: str, papers: Sequence[Paper]) -> None:

@@ -118,8 +118,13 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     pages = Pages(site, state.config)
     tokens = loaded.hashes
     changed = {key: pages.paper_token(paper, tokens) for key, paper in made.items()}
-    token = dict(zip(kept.order, kept.tokens, strict=True)) | changed
-    token_of = token.__getitem__
+    known = dict(zip(kept.order, kept.tokens, strict=True))
+    # Lists know a paper by a token (`Catalog.tokens`): its page's, or, for a paper listed again
+    # that they show as before, the one they knew it by. Its lists are not made again then.
+    alike = {key for key, stored in days.store.replaced.items() if pages.lists_alike(stored, made[key])}
+    listed_as = changed | {key: known[key] for key in alike}
+    token_of = (known | listed_as).__getitem__
+    shown = [paper for key, paper in made.items() if key not in alike]  # as lists did not show them
     everything = pages.everything(tokens)
     jobs = [PageJob("home.html", HOME, "home", fingerprint=everything), *pages.listing_jobs(everything)]
     order = ids_of(site.papers)
@@ -128,19 +133,19 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     # The new digests' pages, and those of the earlier digests that list a paper listed again.
     fresh = site.digests[: len(site.digests) - len(kept.digests)]
     new = len(order) - len(kept.order)  # the new papers come first
-    relisted = [paper for key, paper in made.items() if position[key] >= new]
+    relisted = [paper for paper in shown if position[paper.id] >= new]
     earlier = {r.source for paper in relisted for r in paper.appearances} - {d.source for d in fresh}
     index = {d.source: n for n, d in enumerate(site.digests)}
     listed = {listing.file.source: listing.papers for listing in kept.digests}
     for digest in reversed(fresh):
-        jobs.append(pages.digest_job(index[digest.source], tokens, (changed[arxiv_key(r)] for r in digest.records)))
+        jobs.append(pages.digest_job(index[digest.source], tokens, (listed_as[arxiv_key(r)] for r in digest.records)))
     for source in sorted(earlier):
         list(site.digests[index[source]].records)  # loaded now, while a missing one can stop the addition
         jobs.append(pages.digest_job(index[source], tokens, (token_of(p) for p in listed[source])))
     date_of = {d.source: d.date for d in site.digests}
     touched = {("all", "all")}
-    touched |= {("category", category) for p in made.values() for category in p.categories}
-    touched |= {("date", date_of[r.source]) for p in made.values() for r in p.appearances}
+    touched |= {("category", category) for p in shown for category in p.categories}
+    touched |= {("date", date_of[r.source]) for p in shown for r in p.appearances}
     touched |= {("date", digest.date) for digest in fresh}  # a new date may list no paper
     before = date_neighbours([(k.key, k.pages[0], len(k.members)) for k in kept.dates])
     touched |= {("date", key) for key, around in pages.neighbours.items() if before.get(key, around) != around}
@@ -169,7 +174,7 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
         return not (rewritten and path.startswith(rewritten))
 
     phases = _phases(todo, previous)
-    return Plan(pages, jobs, phases, files, True, previous, stays, _content(tokens), pages_count, changed, kept_feeds)
+    return Plan(pages, jobs, phases, files, True, previous, stays, _content(tokens), pages_count, listed_as, kept_feeds)
 
 
 def _search(

@@ -80,7 +80,7 @@ class Plan:
     pages_count: int
     """The site's HTML pages."""
     tokens: dict[str, str]
-    """After new days: the page fingerprint of each paper they made, by ID."""
+    """After new days: the token lists know each paper they made by (`Catalog.tokens`), by ID."""
     feeds: list[KeptFeed]
     """After new days: every feed, as the catalog keeps them."""
 
