@@ -38,9 +38,9 @@ if TYPE_CHECKING:  # Jinja is imported when pages are made: a build with nothing
 _ASSET_SUFFIXES = {".css", ".js", ".svg", ".png", ".ico", ".txt"}
 LISTINGS = (urls.VENUES, urls.CATEGORIES, urls.DATES)
 TEMPLATES = ("home.html", "paper.html", "digest.html", "collection.html", "listing.html", "digests.html", "search.html")
+"""The templates of the site's pages (each may extend or import others)."""
 LIST_TEMPLATES = ("digest.html", "collection.html", "_macros.html", "base.html")
 """The templates of the pages that list papers (`Pages.lists_alike`)."""
-"""The templates of the site's pages (each may extend or import others)."""
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -94,7 +94,7 @@ def _own_template(env: jinja2.Environment, name: str) -> bool:
 
     try:
         source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    except jinja2.TemplateNotFound:
+    except (jinja2.TemplateNotFound, UnicodeDecodeError):  # the page that needs it reports it
         return True
     try:
         return source != (builtin_templates() / name).read_text(encoding="utf-8")
@@ -251,7 +251,8 @@ class Pages:
     def digest_job(self, index: int, tokens: dict[str, str], rows: Iterable[str]) -> PageJob:
         """The page of digest `index`, given the `paper_token` of each of its records' papers."""
         digest = self.site.digests[index]
-        token = fingerprint(self._frame, digest.source, tokens.get(digest.source, ""), *rows)
+        links = self._channel_link(digest), self._links["date_pages"].get(digest.date, "")
+        token = fingerprint(self._frame, digest.source, tokens.get(digest.source, ""), *links, *rows)
         return PageJob("digest.html", self.site.digest_pages[digest.source], "digest", index, fingerprint=token)
 
     def collection_jobs(
@@ -263,6 +264,7 @@ class Pages:
             collection.kind, collection.key, *collection.pages, str(len(members)),
             repr(_kind_counts(collection)), *self.neighbours.get(collection.key, ("", "")),
             *(f"{tokens.get(s, '')}={site.digest_pages[s]}" for s in collection.sources),
+            *(self._channel_link(self.digest_of[s]) for s in collection.sources),
         )  # fmt: skip
         jobs = []
         for number, path in enumerate(collection.pages, start=1):
@@ -279,6 +281,11 @@ class Pages:
         jobs.append(PageJob("digests.html", urls.DIGESTS, "digests", fingerprint=everything))
         jobs.append(PageJob("search.html", urls.SEARCH, "search", fingerprint=everything))
         return jobs
+
+    def _channel_link(self, digest: DigestFile) -> str:
+        """The page of the category named as the channel of `digest`, if there is one: lists
+        link a channel to it (a channel need not be a category, nor one of its papers')."""
+        return self._links["category_pages"].get(digest.channel, "")
 
     def paper_token(self, paper: Paper, tokens: dict[str, str]) -> str:
         """A paper is made from its records alone (their files, lines, digest pages and the

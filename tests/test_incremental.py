@@ -542,15 +542,56 @@ def test_lists_are_not_made_again_for_papers_listed_again_as_before(
     october = next(f for f in CORPUS if f.parent.name == "2023-10-04")
     add_corpus_file(site, october)
     assert run(site).kind == "update"
+    newest = "2023-10-04"
     for date in ("2024-01-30", "2024-02-01"):
         made = made_pages(site, monkeypatch, functools.partial(add_corpus_file, site, october, date))
-        lists = {page for page in made if page.startswith(("categories/", "digests/arxiv/2023", "papers.", "papers-"))}
+        # The papers' own pages, the new day's, the date before it (which now links to it), and
+        # the lists of every digest, date and category.
+        theirs = {page for page in made if page.startswith("papers/") or date in page or page == f"dates/{newest}.html"}
+        newest = date
+        lists = made - theirs - {page for page in made if "/" not in page and not page.startswith("papers")}
         if own:
             assert any(page.startswith("categories/") for page in lists), sorted(made)
         else:
             assert lists == set(), sorted(lists)
         assert any(page.startswith(f"dates/{date}") for page in made) and any(date in page for page in made)
         assert tree(site / "public") == clean_build(site)
+
+
+def write_digest(root: Path, path: str, papers: list[tuple[str, str, str]]) -> None:
+    """A daily digest at content/arxiv/`path` that lists `papers` (arXiv ID, title, category)."""
+    rows = "\n".join(
+        f"| [^{n}] | [{title}](http://arxiv.org/abs/{id_}) | 总结{n}。 |" for n, (id_, title, _) in enumerate(papers, 1)
+    )
+    details = "\n\n".join(
+        f"[^{n}]: 标题{n}\n\n    {title}. (arXiv:{id_}v1 [{category}])\n\n    [http://arxiv.org/abs/{id_}](http://arxiv.org/abs/{id_})"
+        f"\n\n    总结{n}。\n\n    Summary {n}.\n\n    摘要{n}。\n\n    Abstract {n}."
+        for n, (id_, title, category) in enumerate(papers, 1)
+    )
+    file = root / "content" / "arxiv" / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(
+        f"# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n{rows}\n\n# 详细\n\n{details}\n", encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["a new paper", "and the channel's paper listed again"])
+def test_a_new_category_named_as_a_channel_links_the_channels_lists_to_it(site: Path, again: bool) -> None:
+    """A channel need not be a category: lists link it to the category of its name once there
+    is one. A new day whose paper states the category `mlnews` links the earlier `mlnews`
+    digest and date to it, as a clean build does, whether or not it also lists that digest's
+    paper again as before."""
+    alpha = ("2609.00001", "Alpha", "cs.LG")
+    write_digest(site, "2026-09-01/mlnews.md", [alpha])
+    assert run(site).kind == "update"
+    write_digest(site, "2026-09-02/cs.AI.md", [("2609.00002", "Beta", "mlnews")])
+    if again:
+        write_digest(site, "2026-09-02/mlnews.md", [alpha])
+    run(site)
+    public = site / "public"
+    assert b"?category=mlnews" in (public / "digests" / "arxiv" / "2026-09-01" / "mlnews.html").read_bytes()
+    assert b"categories/mlnews.html" in (public / "dates" / "2026-09-01.html").read_bytes()
+    assert tree(site / "public") == clean_build(site)
 
 
 def test_a_new_day_leaves_the_earlier_segments_of_the_search_index(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

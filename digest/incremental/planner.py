@@ -115,6 +115,9 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     old, kept, site = state.old, days.catalog, loaded.site
     assert old is not None and site.made is not None
     made = site.made
+    new_categories = {c.key for c in site.categories} - {k.key for k in kept.categories}
+    if new_categories & {listing.file.channel for listing in kept.digests}:
+        raise NeedsWholeSite("a new category is named as an earlier digest's channel, which lists link to it")
     pages = Pages(site, state.config)
     tokens = loaded.hashes
     changed = {key: pages.paper_token(paper, tokens) for key, paper in made.items()}
