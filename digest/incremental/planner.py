@@ -127,7 +127,7 @@ def _days(state: BuildState, days: Days, loaded: Loaded) -> Plan:
     alike = {key for key, stored in days.store.replaced.items() if pages.lists_alike(stored, made[key])}
     listed_as = changed | {key: known[key] for key in alike}
     token_of = (known | listed_as).__getitem__
-    shown = [paper for key, paper in made.items() if key not in alike]  # as lists did not show them
+    shown = [paper for key, paper in made.items() if key not in alike]  # lists have yet to show them so
     everything = pages.everything(tokens)
     jobs = [PageJob("home.html", HOME, "home", fingerprint=everything), *pages.listing_jobs(everything)]
     order = ids_of(site.papers)

@@ -3,12 +3,11 @@
 The cache keeps each segment under the `search_key`s of its days' papers, as its files hold it
 (`Segment`), and the last segment a second time, as a `Part` that days after it extend
 (`search.join`): new days never extend another, since `search.segments` cuts the days from the
-first on. A build writes
-again the segments whose papers changed. A segment that only gained days at its end, as the
-last one does each day, is its kept part joined with the part of the new days' papers; any
-other (a paper of an earlier day listed again with new text, or no cache) is made from all
-its papers. The files are the same, byte for byte, as those `digest.search.index_files` makes
-of the whole site."""
+first on. A build writes again the segments whose papers changed. A segment that only gained
+days at its end, as the last one does each day, is its kept part joined with the part of the
+new days' papers; any other (a paper of an earlier day listed again with new text, or no cache)
+is made from all its papers. The files are the same, byte for byte, as those
+`digest.search.index_files` makes of the whole site."""
 
 from __future__ import annotations
 
