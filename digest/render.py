@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import time
 import traceback
@@ -217,7 +218,6 @@ class Pages:
         # fingerprint covers that (through its papers' tokens, or directly).
         self._env.globals["has_venues"] = bool(site.venues)
         self._frame = "venues" if site.venues else ""
-        self._own_lists: bool | None = None  # whether the site has its own list templates (`lists_alike`)
         from jinja2 import TemplateError
 
         for name in TEMPLATES:  # compiled once here, not once in each worker process
@@ -298,14 +298,17 @@ class Pages:
         first = self._links["date_pages"].get(paper.first_date, "")
         return fingerprint(self._frame, paper.id, paper.page, first, *categories, *venues, *made_of)
 
+    @functools.cached_property
+    def _own_lists(self) -> bool:
+        """Whether the site has its own list templates (`lists_alike`)."""
+        return any(_own_template(self._env, name) for name in LIST_TEMPLATES)
+
     def lists_alike(self, stored: Paper, paper: Paper) -> bool:
         """Whether the lists that showed `stored` (digest, category, date and all-papers pages)
         show `paper`, the same paper listed again, alike: the same in all but its records (which
         a paper's own page shows, and lists do not) and the same channels on each date it was
         listed on. Then its lists need not be made again. Known of the built-in templates only:
         a site's own may show anything of a paper in its lists."""
-        if self._own_lists is None:
-            self._own_lists = any(_own_template(self._env, name) for name in LIST_TEMPLATES)
         if self._own_lists:
             return False
         if _unlisted(stored) != _unlisted(paper):
