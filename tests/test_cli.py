@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +159,25 @@ def test_a_site_past_what_github_pages_publishes_is_warned_of(seed_site: Path, m
     again = CliRunner().invoke(main, ["build", "--full"])
     assert again.exit_code == 0
     assert f"warning: the site in public/ is {size / 1e9:.2f} GB; GitHub Pages publishes sites of up to" in again.stderr
+
+
+def test_the_installed_command_flushes_what_it_printed_and_keeps_its_exit_code(in_site: Path) -> None:
+    """`digest.cli.run` ends the process without freeing what the build holds: what was printed
+    into a pipe (block-buffered) still arrives, and the command's exit code is kept."""
+    command = [sys.executable, "-m", "digest"]
+    built = subprocess.run([*command, "build"], capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("built 208 papers from 2 files:") and "note: no base_url" in built.stderr
+    exported = subprocess.run([*command, "export"], capture_output=True, text=True, check=False)
+    assert exported.returncode == 0 and len(json.loads(exported.stdout)) == 208
+    missing = subprocess.run([*command, "build", "--config", "nowhere.toml"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "nowhere.toml" in missing.stderr
+    assert subprocess.run([*command, "nonsense"], capture_output=True, text=True).returncode == 2
+
+
+@pytest.mark.parametrize(("code", "status", "said"), [(None, 0, ""), (3, 3, ""), ("stopped", 1, "stopped\n")])
+def test_an_exit_is_ended_as_python_would_end_it(code: object, status: int, said: str) -> None:
+    script = f"import sys; from digest import cli; cli.main = lambda: sys.exit({code!r}); print('out'); cli.run()"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=buffered)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (status, "out\n", said)
