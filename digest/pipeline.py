@@ -121,7 +121,7 @@ def _render_and_write(
         profile.add(done.task, done.render, done.write, done.templates)
     before = target.grown
     if plan.update:  # what the last build made and this one did not make again, nor keeps, is gone
-        for path in sorted(set(plan.previous) - set(made), reverse=True):
-            if not plan.stays(path):
-                target.remove(path)
+        gone = [path for path in plan.previous if path not in made and not plan.stays(path)]
+        for path in sorted(gone, reverse=True):
+            target.remove(path)
     return made, written, grown + target.grown - before
